@@ -1,0 +1,2 @@
+/** Convolution gradient kernels for wasm (Conv2DBackpropFilter, Conv2DBackpropInput, depthwise). */
+export function registerConvGradKernels(): void {}

