@@ -1,13 +1,14 @@
 /**
  * Compute-backend choice for prunekit.
  *
- * Order for `auto`: `tensorflow` (tfjs-node, when the user has installed it) → `wasm` with prunekit's
- * training kernels → `cpu`. Overridable with `initBackend({ backend })`, the CLI flag `--backend`, or
- * the environment variable `PRUNEKIT_BACKEND`; thread count with `--threads` / `PRUNEKIT_THREADS`.
+ * Order for `auto`: `tensorflow` (tfjs-node, when the user has installed it; never required) → `wasm` with
+ * prunekit's training kernels (threaded, see ./threads.ts) → `cpu`. Precedence: `initBackend({ backend,
+ * threads })` (the CLI passes its `--backend` / `--threads` flags here) → the environment variables
+ * `PRUNEKIT_BACKEND` / `PRUNEKIT_THREADS` → `auto` and all usable cores. The choice is printed to stderr.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './kernels/index.js';
-import { prepareWasmThreads } from './threads.js';
+import { MAX_WASM_THREADS, prepareWasmThreads } from './threads.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
@@ -15,7 +16,7 @@ export type BackendChoice = BackendName | 'auto';
 export interface BackendOptions {
   /** Which backend to use; default: env PRUNEKIT_BACKEND, else 'auto'. */
   backend?: BackendChoice;
-  /** wasm threads (1 or 2 on these machines); default: env PRUNEKIT_THREADS, else all usable cores. */
+  /** wasm threads; default: env PRUNEKIT_THREADS, else all usable cores (2 on these machines). */
   threads?: number;
   /** Print the chosen backend to stderr (default true). */
   log?: boolean;
@@ -23,6 +24,7 @@ export interface BackendOptions {
 
 export interface BackendInfo {
   name: BackendName;
+  /** Compute threads: XNNPACK pool size for wasm, 1 for cpu, 0 (= TensorFlow's own choice) for tensorflow. */
   threads: number;
   /** Why this backend (and thread count) was chosen; printed at start. */
   detail: string;
@@ -32,74 +34,105 @@ let current: BackendInfo | undefined;
 
 const VALID: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
+/** Parses a backend name ('node' is accepted for 'tensorflow'); `source` names the flag/variable in errors. */
 export function parseBackendChoice(value: string | undefined, source: string): BackendChoice | undefined {
-  if (value === undefined || value === '') return undefined;
-  const v = value.toLowerCase() === 'node' ? 'tensorflow' : value.toLowerCase();
+  if (value === undefined || value.trim() === '') return undefined;
+  const lower = value.trim().toLowerCase();
+  const v = lower === 'node' ? 'tensorflow' : lower;
   if (!(VALID as readonly string[]).includes(v)) {
     throw new Error(`${source}: unknown backend '${value}'; use one of ${VALID.join(', ')} (or 'node' for tensorflow)`);
   }
   return v as BackendChoice;
 }
 
+/** Parses a thread count (a positive integer up to MAX_WASM_THREADS); `source` names the flag/variable in errors. */
 export function parseThreads(value: string | number | undefined, source: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${source}: threads must be a positive integer, got '${value}'`);
+  if (value === undefined || (typeof value === 'string' && value.trim() === '')) return undefined;
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+    throw new Error(`${source}: threads must be an integer from 1 to ${MAX_WASM_THREADS}, got '${value}'`);
+  }
   return n;
 }
 
 async function tryTfjsNode(): Promise<boolean> {
   try {
-    const name = '@tensorflow/tfjs-node';
+    const name = '@tensorflow/tfjs-node'; // a variable, so that bundlers and tsc do not require it
     await import(name);
-    return tf.findBackend('tensorflow') !== null || tf.engine().registryFactory['tensorflow'] !== undefined;
+    return tf.engine().registryFactory['tensorflow'] !== undefined;
   } catch {
     return false;
   }
 }
 
 async function useWasm(threads: number | undefined): Promise<BackendInfo> {
-  const t = await prepareWasmThreads(threads);
-  await import('@tensorflow/tfjs-backend-wasm');
+  const plan = await prepareWasmThreads(threads);
   registerWasmTrainingKernels();
-  const ok = await tf.setBackend('wasm');
-  if (!ok) throw new Error('the wasm backend failed to initialise');
+  let ok = await tf.setBackend('wasm');
+  let setup = plan.finish(ok);
+  if (!ok && plan.threaded) {
+    // the factory stays registered: a second attempt re-initialises with the single-threaded build
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    ok = await tf.setBackend('wasm');
+    setup = { threads: 1, detail: 'XNNPACK SIMD, single thread (the threaded build failed to initialise)' };
+  }
+  if (!ok) throw new Error('the wasm backend failed to initialise (see the warnings above); try --backend cpu');
   await tf.ready();
-  return { name: 'wasm', threads: t.threads, detail: t.detail };
+  return { name: 'wasm', threads: setup.threads, detail: setup.detail };
 }
 
-/** Chooses and initialises the backend; idempotent for the same choice. */
+async function useCpu(detail: string): Promise<BackendInfo> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+  await tf.ready();
+  return { name: 'cpu', threads: 1, detail };
+}
+
+function describe(info: BackendInfo): string {
+  const threads = info.name === 'wasm' ? ` (${info.threads} thread${info.threads === 1 ? '' : 's'})` : '';
+  return `prunekit: backend ${info.name}${threads} — ${info.detail}\n`;
+}
+
+/**
+ * Chooses and initialises the backend. Calling it again with the same (or no) choice returns the
+ * current backend; the wasm thread count is fixed by the first wasm initialisation in a process.
+ */
 export async function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
-  const choice = opts.backend ?? parseBackendChoice(process.env.PRUNEKIT_BACKEND, 'PRUNEKIT_BACKEND') ?? 'auto';
-  const threads = opts.threads ?? parseThreads(process.env.PRUNEKIT_THREADS, 'PRUNEKIT_THREADS');
-  if (current && (choice === 'auto' || choice === current.name) && (threads === undefined || threads === current.threads)) {
-    return current;
+  const choice =
+    parseBackendChoice(opts.backend, 'backend option') ??
+    parseBackendChoice(process.env.PRUNEKIT_BACKEND, 'PRUNEKIT_BACKEND') ??
+    'auto';
+  const threads =
+    parseThreads(opts.threads, 'threads option') ?? parseThreads(process.env.PRUNEKIT_THREADS, 'PRUNEKIT_THREADS');
+  if (current && tf.getBackend() === current.name && (choice === 'auto' || choice === current.name)) {
+    if (threads === undefined || threads === current.threads || current.name !== 'wasm') return current;
   }
   let info: BackendInfo;
-  if (choice === 'tensorflow' || choice === 'auto') {
-    if (await tryTfjsNode()) {
-      await tf.setBackend('tensorflow');
-      await tf.ready();
-      info = { name: 'tensorflow', threads: 0, detail: '@tensorflow/tfjs-node (native TensorFlow)' };
-    } else if (choice === 'tensorflow') {
+  if (choice === 'tensorflow' || (choice === 'auto' && (await tryTfjsNode()))) {
+    if (choice === 'tensorflow' && !(await tryTfjsNode())) {
       throw new Error(
         "backend 'tensorflow' requested but @tensorflow/tfjs-node is not installed; install it (npm i @tensorflow/tfjs-node) or use --backend wasm",
       );
-    } else {
-      info = await useWasm(threads);
     }
+    if (!(await tf.setBackend('tensorflow'))) throw new Error('@tensorflow/tfjs-node is installed but failed to initialise');
+    await tf.ready();
+    info = { name: 'tensorflow', threads: 0, detail: '@tensorflow/tfjs-node (native TensorFlow)' };
   } else if (choice === 'wasm') {
     info = await useWasm(threads);
+  } else if (choice === 'auto') {
+    try {
+      info = await useWasm(threads);
+    } catch (e) {
+      info = await useCpu(`pure-JS cpu backend, because wasm failed: ${(e as Error).message}`);
+    }
   } else {
-    await tf.setBackend('cpu');
-    await tf.ready();
-    info = { name: 'cpu', threads: 1, detail: 'pure-JS cpu backend (slow; for reference)' };
+    info = await useCpu('pure-JS cpu backend (slow; for reference)');
   }
   current = info;
-  if (opts.log ?? true) process.stderr.write(`prunekit: backend ${info.name}${info.name === 'wasm' ? ` (${info.threads} thread${info.threads === 1 ? '' : 's'})` : ''} — ${info.detail}\n`);
+  if (opts.log ?? true) process.stderr.write(describe(info));
   return info;
 }
 
+/** The backend chosen by the last `initBackend`, if any. */
 export function currentBackend(): BackendInfo | undefined {
   return current;
 }

@@ -18,4 +18,6 @@ export interface DatasetSplits {
   train: ImageSet;
   test: ImageSet;
   classNames?: string[];
+  /** Per-channel normalisation already applied to train and test (x' = (x − mean)/std), if any. */
+  normalization?: { mean: number[]; std: number[] };
 }

@@ -1,2 +1,30 @@
-/** Other training kernels for wasm (matmul with transposes, pooling grads, Tile, reductions, BN). */
-export function registerMiscKernels(): void {}
+/**
+ * Other training kernels for wasm: matmul with transposes, pooling grads, Tile, leading-axis reductions,
+ * and a fused batch-norm training op that tfjs-layers' BatchNormalization uses on wasm (runtime patch of
+ * the layer's `call`; its config and serialisation are unchanged).
+ */
+import { replaceWasmKernel } from './replace-kernel.js';
+import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
+import { maxPoolGrad } from './max-pool-grad.js';
+import { avgPoolGrad } from './avg-pool-grad.js';
+import { makeTile } from './tile.js';
+import { makeMean, makeSum } from './reduce-leading.js';
+import { registerBatchNormTraining } from './batch-norm-train.js';
+import { patchBatchNormalizationLayer } from './batch-norm-layer-patch.js';
+
+let registered = false;
+
+/** Replaces the slow stock wasm kernels a training step hits (idempotent). */
+export function registerMiscKernels(): void {
+  if (registered) return;
+  registered = true;
+  replaceWasmKernel('BatchMatMul', makeBatchMatMul);
+  replaceWasmKernel('_FusedMatMul', makeFusedMatMul);
+  replaceWasmKernel('MaxPoolGrad', () => maxPoolGrad);
+  replaceWasmKernel('AvgPoolGrad', () => avgPoolGrad);
+  replaceWasmKernel('Tile', makeTile);
+  replaceWasmKernel('Sum', makeSum);
+  replaceWasmKernel('Mean', makeMean);
+  registerBatchNormTraining();
+  patchBatchNormalizationLayer();
+}

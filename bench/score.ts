@@ -1,0 +1,39 @@
+/**
+ * Scoring speed on the LAP FCN 784-500-500-500-500-10 (1.15M masked weights):
+ * MP and LAP scores + the layer-wise mask rule, median of 5 runs. Target < 50 ms.
+ * Run: node --import tsx bench/score.ts
+ */
+import * as tf from '@tensorflow/tfjs';
+import { computeMasks, computeScores } from '../src/prune/compute.js';
+
+await tf.setBackend('cpu');
+const model = tf.sequential({ name: 'fcn' });
+[500, 500, 500, 500].forEach((u, i) => model.add(tf.layers.dense({ units: u, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) })));
+model.add(tf.layers.dense({ units: 10 }));
+const ratios = [0.5, 0.5, 0.5, 0.5, 0.25];
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function time(fn: () => void, runs = 5): number {
+  fn(); // warm-up
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+const rows: [string, number][] = [
+  ['mp scores', time(() => computeScores(model, { method: 'mp' }))],
+  ['lap scores', time(() => computeScores(model, { method: 'lap' }))],
+  ['mp scores + rule', time(() => computeMasks(model, { method: 'mp', ratios }))],
+  ['lap scores + rule', time(() => computeMasks(model, { method: 'lap', ratios }))],
+  ['lap_global_normalize + rule', time(() => computeMasks(model, { method: 'lap_global_normalize', sparsity: 0.5 }))],
+];
+for (const [name, ms] of rows) console.log(`${name.padEnd(30)} ${ms.toFixed(1)} ms  (${(ms / 50).toFixed(2)}× the 50 ms target)`);
+model.dispose();

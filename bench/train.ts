@@ -1,0 +1,263 @@
+/**
+ * Training-speed benchmark: ms per training step (forward + backward + Adam update), ms per forward pass,
+ * train/forward ratio and GFLOP/s, for three nets, on wasm with prunekit's kernels with 1 and 2 threads,
+ * and on the pure-JS `cpu` backend for the MLP.
+ *
+ *   npm run bench:train [-- --models mlp,cnn,vgg] [--profile]
+ *
+ * The wasm module picks its thread count once per process, so every (backend, threads) configuration runs
+ * in a child process (`--child --backend B --threads N`) that prints one `RESULT {json}` line per net.
+ * FLOPs = 2 × multiply-adds of the forward pass; a training step counts as 3 × forward.
+ */
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend/index.js';
+import { createModel, type ZooModelName } from '../src/models/zoo.js';
+import { createRng, randNormal } from '../src/util/random.js';
+
+interface NetSpec {
+  key: string;
+  label: string;
+  zoo: ZooModelName;
+  input: [number, number, number];
+  batch: number;
+  /** [warm-up, timed] training steps and forward passes on wasm */
+  steps: [number, number];
+  forwards: [number, number];
+}
+
+const NETS: NetSpec[] = [
+  { key: 'mlp', label: '(a) MLP 784-500x4-10, b60', zoo: 'fcn', input: [28, 28, 1], batch: 60, steps: [3, 10], forwards: [3, 10] },
+  { key: 'cnn', label: '(b) small CNN 28x28x1, b128', zoo: 'small-cnn', input: [28, 28, 1], batch: 128, steps: [2, 4], forwards: [2, 5] },
+  { key: 'vgg', label: '(c) VGG-11-BN 32x32x3, b64', zoo: 'vgg11', input: [32, 32, 3], batch: 64, steps: [1, 2], forwards: [1, 3] },
+];
+const CPU_STEPS: [number, number] = [1, 2];
+const CPU_FORWARDS: [number, number] = [1, 2];
+const TARGET_RATIO = 3.5;
+const TARGET_SPEEDUP = 1.5;
+
+interface Result {
+  net: string;
+  backend: string;
+  threads: number;
+  trainMs: number;
+  forwardMs: number;
+  flops: number;
+  detail: string;
+  profile?: string;
+}
+
+// ---------------------------------------------------------------------------------------------- child
+
+/** Forward multiply-adds of one sample, from the layer configs (Dense and Conv2D/Depthwise only). */
+function forwardMacsPerSample(model: tf.LayersModel): number {
+  let macs = 0;
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    const out = layer.outputShape as number[];
+    if (cls === 'Dense') {
+      const [rows, cols] = layer.getWeights()[0]!.shape as number[];
+      macs += rows * cols;
+    } else if (cls === 'Conv2D') {
+      const [kh, kw, ci, co] = layer.getWeights()[0]!.shape as number[];
+      macs += out[1] * out[2] * kh * kw * ci * co;
+    } else if (cls === 'DepthwiseConv2D') {
+      const [kh, kw, ci, m] = layer.getWeights()[0]!.shape as number[];
+      macs += out[1] * out[2] * kh * kw * ci * m;
+    }
+  }
+  return macs;
+}
+
+function timeIt(fn: () => void, [warm, timed]: [number, number]): number {
+  for (let i = 0; i < warm; i++) fn();
+  const t0 = performance.now();
+  for (let i = 0; i < timed; i++) fn();
+  return (performance.now() - t0) / timed;
+}
+
+function profileSummary(top: number, fn: () => void): Promise<string> {
+  return tf.profile(fn).then((info) => {
+    const byName = new Map<string, { ms: number; n: number }>();
+    // `*__op` entries are op scopes wrapping kernels that are listed too; skip them to avoid double counting
+    for (const k of info.kernels.filter((q) => !q.name.endsWith('__op'))) {
+      const e = byName.get(k.name) ?? { ms: 0, n: 0 };
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      e.n += 1;
+      byName.set(k.name, e);
+    }
+    return [...byName.entries()]
+      .sort((p, q) => q[1].ms - p[1].ms)
+      .slice(0, top)
+      .map(([name, e]) => `${name} ${e.ms.toFixed(1)}ms/${e.n}`)
+      .join(', ');
+  });
+}
+
+async function benchNet(spec: NetSpec, backend: string, threads: number, detail: string, profile: boolean): Promise<Result> {
+  const cpu = backend === 'cpu';
+  const model = createModel(spec.zoo, { inputShape: spec.input, numClasses: 10, seed: 1 });
+  const rng = createRng(7);
+  const n = spec.batch * spec.input[0] * spec.input[1] * spec.input[2];
+  const xs = new Float32Array(n);
+  for (let i = 0; i < n; i++) xs[i] = randNormal(rng);
+  const labels = Int32Array.from({ length: spec.batch }, (_, i) => i % 10);
+  const x = tf.tensor4d(xs, [spec.batch, ...spec.input]);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat());
+  const optimizer = tf.train.adam(1e-3);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+  const trainStep = (): void => {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor;
+      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+    }, vars);
+    optimizer.applyGradients(grads as tf.NamedTensorMap as Parameters<typeof optimizer.applyGradients>[0]);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const forward = (): void => {
+    tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
+  };
+
+  const before = tf.memory().numTensors;
+  const trainMs = timeIt(trainStep, cpu ? CPU_STEPS : spec.steps);
+  const forwardMs = timeIt(forward, cpu ? CPU_FORWARDS : spec.forwards);
+  const profileText = profile ? await profileSummary(12, trainStep) : undefined;
+  const leaked = tf.memory().numTensors - before;
+  const flops = 2 * forwardMacsPerSample(model) * spec.batch;
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  // Adam's slot variables stay with the optimizer; anything else is a leak worth reporting.
+  return {
+    net: spec.key,
+    backend,
+    threads,
+    trainMs,
+    forwardMs,
+    flops,
+    detail: leaked > 4 * vars.length + 2 ? `${detail}; WARNING ${leaked} tensors not freed` : detail,
+    profile: profileText,
+  };
+}
+
+async function child(args: Map<string, string>): Promise<void> {
+  const backend = args.get('backend') ?? 'wasm';
+  const threads = Number(args.get('threads') ?? '1');
+  const info = await initBackend({ backend: backend === 'cpu' ? 'cpu' : 'wasm', threads, log: false });
+  const keys = (args.get('models') ?? 'mlp,cnn,vgg').split(',');
+  for (const spec of NETS.filter((s) => keys.includes(s.key))) {
+    const r = await benchNet(spec, info.name, info.threads, info.detail, args.has('profile'));
+    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+  }
+}
+
+// --------------------------------------------------------------------------------------------- parent
+
+function runChild(extra: string[]): { results: Result[]; error?: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/train.ts', '--child', ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  const results = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('RESULT '))
+    .map((l) => JSON.parse(l.slice(7)) as Result);
+  const error = r.status === 0 ? undefined : `exit ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  return { results, error };
+}
+
+const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
+
+function printTable(rows: Result[]): void {
+  const head = ['net', 'backend', 'thr', 'train ms', 'fwd ms', 'train/fwd', 'train GFLOP/s', 'fwd GFLOP/s'];
+  const lines = rows.map((r) => {
+    const net = NETS.find((s) => s.key === r.net)?.label ?? r.net;
+    return [
+      net,
+      r.backend,
+      String(r.threads),
+      fmt(r.trainMs),
+      fmt(r.forwardMs),
+      fmt(r.trainMs / r.forwardMs, 2),
+      fmt((3 * r.flops) / r.trainMs / 1e6),
+      fmt(r.flops / r.forwardMs / 1e6),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(row(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(row(l));
+}
+
+function parent(args: Map<string, string>): void {
+  const models = args.get('models') ?? 'mlp,cnn,vgg';
+  const pass = ['--models', models, ...(args.has('profile') ? ['--profile'] : [])];
+  const rows: Result[] = [];
+  const notes: string[] = [];
+  const one = runChild(['--backend', 'wasm', '--threads', '1', ...pass]);
+  rows.push(...one.results);
+  if (one.error) notes.push(`wasm 1 thread: ${one.error}`);
+  const two = runChild(['--backend', 'wasm', '--threads', '2', ...pass]);
+  const twoThreaded = two.results.filter((r) => r.threads >= 2);
+  if (twoThreaded.length > 0) rows.push(...twoThreaded);
+  else notes.push(`1 thread only: ${two.results[0]?.detail ?? two.error ?? 'no result from the 2-thread child'}`);
+  if (two.error && twoThreaded.length > 0) notes.push(`wasm 2 threads: ${two.error}`);
+  if (models.split(',').includes('mlp')) {
+    const cpu = runChild(['--backend', 'cpu', '--threads', '1', '--models', 'mlp']);
+    rows.push(...cpu.results);
+    if (cpu.error) notes.push(`cpu: ${cpu.error}`);
+  }
+
+  printTable(rows);
+  console.log('');
+  console.log(`targets: train/forward ≤ ${TARGET_RATIO} (wasm); 2-thread speedup ≥ ${TARGET_SPEEDUP}× on (b) and (c)`);
+  for (const r of rows.filter((q) => q.backend === 'wasm')) {
+    const ratio = r.trainMs / r.forwardMs;
+    console.log(`  ${r.net} ${r.threads}t train/forward ${fmt(ratio, 2)} ${ratio <= TARGET_RATIO ? 'OK' : 'MISSED'}`);
+  }
+  for (const key of ['mlp', 'cnn', 'vgg']) {
+    const a = rows.find((r) => r.net === key && r.backend === 'wasm' && r.threads === 1);
+    const b = rows.find((r) => r.net === key && r.backend === 'wasm' && r.threads >= 2);
+    if (a && b) {
+      const s = a.trainMs / b.trainMs;
+      const goal = key === 'mlp' ? '' : s >= TARGET_SPEEDUP ? ' OK' : ' MISSED';
+      console.log(`  ${key} 2-thread training speedup ${fmt(s, 2)}×${goal}`);
+    }
+  }
+  const cpu = rows.find((r) => r.backend === 'cpu');
+  const w1 = rows.find((r) => r.net === 'mlp' && r.backend === 'wasm' && r.threads === 1);
+  if (cpu && w1) console.log(`  mlp wasm(1t) vs cpu backend training: ${fmt(cpu.trainMs / w1.trainMs, 1)}× faster`);
+  for (const r of rows.filter((q) => q.profile)) console.log(`profile ${r.net} ${r.backend} ${r.threads}t: ${r.profile}`);
+  const details = [...new Set(rows.map((r) => `${r.backend} ${r.threads}t: ${r.detail}`))];
+  for (const d of details) console.log(`backend ${d}`);
+  for (const n of notes) console.log(n);
+}
+
+function parseArgs(argv: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      m.set(a.slice(2), next);
+      i++;
+    } else m.set(a.slice(2), '');
+  }
+  return m;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.has('child')) {
+  child(args)
+    .then(() => process.exit(0))
+    .catch((e: unknown) => {
+      process.stderr.write(`bench child failed: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    });
+} else {
+  parent(args);
+}

@@ -1,0 +1,3 @@
+// Runs the CLI from the TypeScript sources (no build): node --import tsx scripts/dev.ts <command> ...
+import { main } from '../src/cli/main.js';
+process.exitCode = await main(process.argv.slice(2));

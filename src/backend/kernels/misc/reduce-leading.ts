@@ -1,0 +1,46 @@
+/**
+ * Sum and Mean over leading axes (e.g. axes [0,1,2] of NHWC, the bias and batch-norm gradients) as
+ * plain column sums over the wasm heap, accumulated in float64. The stock kernels transpose the
+ * reduced axes innermost first. Other axis sets, and non-float32 dtypes, go to the stock kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { asWasm, f32, sizeOf, type TensorInfo } from './wasm-heap.js';
+import type { KernelFn } from './replace-kernel.js';
+
+/** Number of leading axes reduced when `axes` is exactly {0..k-1} (k ≥ 1), else 0. Exported for tests. */
+export function leadingAxisCount(axis: number | number[] | undefined, rank: number): number {
+  if (rank === 0) return 0;
+  const axes = tf.util.parseAxisParam(axis ?? Array.from({ length: rank }, (_, i) => i), new Array<number>(rank).fill(1));
+  const sorted = [...new Set(axes)].sort((p, q) => p - q);
+  for (let i = 0; i < sorted.length; i++) if (sorted[i] !== i) return 0;
+  return sorted.length;
+}
+
+function makeReduce(kind: 'Sum' | 'Mean', stock: KernelFn | undefined): KernelFn {
+  if (stock === undefined) throw new Error(`prunekit: stock wasm ${kind} kernel missing (tfjs-backend-wasm 4.22.0 expected)`);
+  return (args) => {
+    const { inputs, backend: anyBackend, attrs } = args;
+    const { x } = inputs as { x: TensorInfo };
+    const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+    const k = x.dtype === 'float32' ? leadingAxisCount(axis, x.shape.length) : 0;
+    if (k === 0) return stock(args);
+    const backend = asWasm(anyBackend);
+    const rows = sizeOf(x.shape.slice(0, k));
+    const cols = sizeOf(x.shape.slice(k));
+    const outShape = keepDims ? x.shape.map((s, i) => (i < k ? 1 : s)) : x.shape.slice(k);
+    const out = backend.makeOutput(outShape, 'float32');
+    const src = f32(backend, x);
+    const dst = f32(backend, out);
+    const acc = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      for (let c = 0; c < cols; c++) acc[c] += src[base + c];
+    }
+    const scale = kind === 'Mean' ? 1 / rows : 1;
+    for (let c = 0; c < cols; c++) dst[c] = acc[c] * scale;
+    return out;
+  };
+}
+
+export const makeSum = (stock: KernelFn | undefined): KernelFn => makeReduce('Sum', stock);
+export const makeMean = (stock: KernelFn | undefined): KernelFn => makeReduce('Mean', stock);

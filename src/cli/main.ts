@@ -1,0 +1,38 @@
+/**
+ * The `prunekit` command line: parse, call the library, print. No logic lives here that the library lacks.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerTrain } from './commands/train.js';
+import { registerEval } from './commands/eval.js';
+import { registerInfo } from './commands/info.js';
+
+export function buildProgram(): Command {
+  const program = new Command('prunekit')
+    .description('Prune TensorFlow.js models: magnitude, lookahead (LAP), DCT filter pruning, Fourier-guided two-stage pruning')
+    .version('0.1.0')
+    .option('--backend <name>', 'compute backend: auto | tensorflow | wasm | cpu (env PRUNEKIT_BACKEND)')
+    .option('--threads <n>', 'wasm threads (env PRUNEKIT_THREADS; default: all cores)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerTrain(program);
+  registerEval(program);
+  registerInfo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit with code 0; parse errors were already printed by commander
+      return err.exitCode;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`prunekit: error: ${msg}\n`);
+    if (process.env.PRUNEKIT_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    return 1;
+  }
+}

@@ -1,0 +1,36 @@
+/** Storage sizes of a model: dense float32, dense gzip, sparse (bitmask + non-zeros), sparse gzip. */
+import { gzipSync } from 'node:zlib';
+import type * as tf from '@tensorflow/tfjs';
+import { encodeSparsePayload } from './sparse.js';
+
+export interface SizeReport {
+  /** Σ weights × 4 bytes. */
+  denseBytes: number;
+  /** gzip (level 9) of the dense float32 weights. */
+  denseGzipBytes: number;
+  /** Sparse payload (header + bitmasks + non-zeros), uncompressed. */
+  sparseBytes: number;
+  /** gzip (level 9) of the sparse payload. */
+  sparseGzipBytes: number;
+}
+
+export function denseBytes(model: tf.LayersModel): number {
+  return model.weights.reduce((a, v) => a + v.read().shape.reduce((x, y) => x * y, 1) * 4, 0);
+}
+
+export function sizeReport(model: tf.LayersModel): SizeReport {
+  const dense = new Uint8Array(denseBytes(model));
+  let off = 0;
+  for (const v of model.weights) {
+    const b = new Uint8Array((v.read().dataSync() as Float32Array).slice().buffer);
+    dense.set(b, off);
+    off += b.length;
+  }
+  const sparse = encodeSparsePayload(model);
+  return {
+    denseBytes: dense.length,
+    denseGzipBytes: gzipSync(dense, { level: 9 }).length,
+    sparseBytes: sparse.length,
+    sparseGzipBytes: gzipSync(sparse, { level: 9 }).length,
+  };
+}

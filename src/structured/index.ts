@@ -1,0 +1,9 @@
+/** Structured (filter) pruning: channel graph, criteria, rates, surgery, BN folding. */
+export * from './graph.js';
+export * from './surgery.js';
+export * from './rates.js';
+export * from './cost.js';
+export * from './budget.js';
+export * from './fold-bn.js';
+export * from './prune-filters.js';
+export * from './criteria/index.js';

@@ -1,0 +1,123 @@
+/**
+ * Physical channel removal: builds a new, thinner tf.LayersModel from stock TF.js layers.
+ *
+ * The model's JSON config is rebuilt with fewer filters/units (same layer names), then every
+ * layer's weights are copied with the kept slices: producer outputs (kernel last axis, bias),
+ * consumer inputs (Conv2D kernel axis 2, Dense kernel rows, including Flatten positions
+ * f = s·C + c with c kept), BatchNormalization γ/β/moving statistics and depthwise channels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildChannelGraph, keptPositions, type ChannelGraph, type LayerInfo } from './graph.js';
+
+export interface RemoveChannelsOptions {
+  /**
+   * Copy the kept BatchNormalization parameters (default true). false = the reference code's
+   * CIFAR behaviour: every BN restarts at γ = 1, β = 0, μ = 0, σ² = 1 (accuracy before
+   * fine-tuning is then meaningless).
+   */
+  copyBN?: boolean;
+  /** A graph already built for `model` (saves rebuilding it). */
+  graph?: ChannelGraph;
+}
+
+interface LayerConfigEntry {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+/** Checks that `keep` names prunable groups with sorted, unique, in-range, non-empty index sets. */
+export function validateKeep(graph: ChannelGraph, keep: ReadonlyMap<number, Int32Array>): void {
+  for (const [id, idx] of keep) {
+    const g = graph.groups[id];
+    if (!g) throw new Error(`removeChannels: no channel group ${id} (the model has ${graph.groups.length})`);
+    if (!g.prunable && idx.length !== g.channels) {
+      throw new Error(`removeChannels: group ${id} (${g.producers.join(', ')}) cannot be pruned: ${g.fixedReason}`);
+    }
+    if (idx.length < 1) throw new Error(`removeChannels: group ${id} (${g.producers.join(', ')}) would keep no channel; keep at least 1`);
+    for (let i = 0; i < idx.length; i++) {
+      if (!Number.isInteger(idx[i]) || idx[i] < 0 || idx[i] >= g.channels || (i > 0 && idx[i] <= idx[i - 1])) {
+        throw new Error(`removeChannels: kept indices of group ${id} (${g.producers.join(', ')}) must be sorted, unique and in [0, ${g.channels}); got ${idx[i]} at position ${i}`);
+      }
+    }
+  }
+}
+
+function roleOf(weight: tf.LayerVariable): string {
+  const n = weight.originalName;
+  return n.slice(n.lastIndexOf('/') + 1);
+}
+
+/** Sliced weights for one layer, in the order of `target.weights`. */
+function slicedWeights(
+  info: LayerInfo,
+  source: tf.layers.Layer,
+  target: tf.layers.Layer,
+  keep: ReadonlyMap<number, Int32Array>,
+  copyBN: boolean,
+): tf.Tensor[] {
+  const old = new Map<string, tf.Tensor>();
+  for (const w of source.weights) old.set(roleOf(w), w.read());
+  const inPos = info.inSpace ? keptPositions(info.inSpace, keep) : undefined;
+  const inChanged = inPos !== undefined && inPos.length !== info.inSpace!.channels * info.inSpace!.repeat;
+  const outKeep = info.outGroup !== undefined ? keep.get(info.outGroup) : undefined;
+  const gather = (t: tf.Tensor, idx: Int32Array | undefined, axis: number): tf.Tensor =>
+    idx === undefined ? t.clone() : tf.gather(t, tf.tensor1d(idx, 'int32'), axis);
+  return target.weights.map((w) => {
+    const role = roleOf(w);
+    const t = old.get(role);
+    if (!t) throw new Error(`removeChannels: layer '${info.name}' has no weight '${role}' in the source model`);
+    const cls = info.className;
+    if (cls === 'Conv2D') {
+      if (role === 'kernel') return gather(gather(t, inChanged ? inPos : undefined, 2), outKeep, 3);
+      if (role === 'bias') return gather(t, outKeep, 0);
+    } else if (cls === 'Dense') {
+      if (role === 'kernel') return gather(gather(t, inChanged ? inPos : undefined, 0), outKeep, 1);
+      if (role === 'bias') return gather(t, outKeep, 0);
+    } else if (cls === 'DepthwiseConv2D') {
+      if (role === 'depthwise_kernel') return gather(t, inChanged ? inPos : undefined, 2);
+      if (role === 'bias') return gather(t, inChanged ? inPos : undefined, 0);
+    } else if (cls === 'BatchNormalization') {
+      if (!copyBN) {
+        const n = w.shape[0] as number;
+        return role === 'gamma' || role === 'moving_variance' ? tf.ones([n]) : tf.zeros([n]);
+      }
+      return gather(t, inChanged ? inPos : undefined, 0);
+    }
+    return t.clone();
+  });
+}
+
+/**
+ * Returns a new model with only the kept output channels of each listed group (ids from
+ * buildChannelGraph; sorted kept indices). Groups not listed are unchanged. The source model is
+ * not modified. The result uses only stock layers and saves/loads as a standard model.
+ */
+export async function removeChannels(
+  model: tf.LayersModel,
+  keep: ReadonlyMap<number, Int32Array>,
+  opts: RemoveChannelsOptions = {},
+): Promise<tf.LayersModel> {
+  const graph = opts.graph ?? buildChannelGraph(model);
+  validateKeep(graph, keep);
+  const copyBN = opts.copyBN ?? true;
+  const topology = model.toJSON(undefined, false) as unknown as { class_name: string; config: { layers: LayerConfigEntry[] } };
+  for (const entry of topology.config.layers) {
+    const name = entry.config.name as string;
+    const info = graph.byName.get(name);
+    if (!info || info.outGroup === undefined) continue;
+    const k = keep.get(info.outGroup);
+    if (!k) continue;
+    if (info.className === 'Conv2D') entry.config.filters = k.length;
+    else if (info.className === 'Dense') entry.config.units = k.length;
+  }
+  const pruned = await tf.models.modelFromJSON(topology as unknown as Parameters<typeof tf.models.modelFromJSON>[0]);
+  for (const layer of pruned.layers) {
+    if (layer.weights.length === 0) continue;
+    const info = graph.byName.get(layer.name);
+    if (!info) throw new Error(`removeChannels: rebuilt layer '${layer.name}' is not in the source model`);
+    const values = tf.tidy(() => slicedWeights(info, model.getLayer(layer.name), layer, keep, copyBN));
+    layer.setWeights(values);
+    tf.dispose(values);
+  }
+  return pruned;
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { relError, runOn, seededValues } from '../helpers/backends.js';
+
+const TOL = 1e-4;
+
+async function compare(name: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const ref = await runOn('cpu', fn);
+  const got = await runOn('wasm', fn);
+  for (let i = 0; i < ref.values.length; i++) {
+    assert.deepEqual(got.shapes[i], ref.shapes[i], `${name}: shape`);
+    const e = relError(got.values[i], ref.values[i]);
+    assert.ok(e < TOL, `${name}: relative error ${e}`);
+  }
+}
+
+/** Values quantised to a few levels so that windows contain ties. */
+function withTies(n: number, seed: number): Float32Array {
+  return seededValues(n, seed).map((v) => Math.round(v * 2) / 2);
+}
+
+type Case = { shape: [number, number, number, number]; filter: number | [number, number]; stride: number | [number, number]; pad: 'same' | 'valid' };
+const CASES: Case[] = [
+  { shape: [2, 4, 4, 3], filter: 2, stride: 2, pad: 'valid' },
+  { shape: [1, 7, 5, 2], filter: 3, stride: 2, pad: 'same' },
+  { shape: [2, 9, 9, 4], filter: 3, stride: 1, pad: 'same' },
+  { shape: [1, 6, 7, 1], filter: [2, 3], stride: [1, 2], pad: 'valid' },
+  { shape: [3, 5, 5, 5], filter: 2, stride: 2, pad: 'same' },
+  { shape: [1, 8, 8, 2], filter: 3, stride: 3, pad: 'valid' },
+];
+
+for (const c of CASES) {
+  const desc = `${c.shape} filter ${c.filter} stride ${c.stride} ${c.pad}`;
+  test(`MaxPoolGrad with ties (${desc}) matches cpu`, async () => {
+    await compare('maxPool grad', () => {
+      const x = tf.tensor4d(withTies(c.shape.reduce((p, q) => p * q), 17), c.shape);
+      const g = tf.grad((v: tf.Tensor) => {
+        const y = tf.maxPool(v as tf.Tensor4D, c.filter, c.stride, c.pad);
+        return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, 23), y.shape)));
+      });
+      return g(x);
+    });
+  });
+  test(`AvgPoolGrad (${desc}) matches cpu`, async () => {
+    await compare('avgPool grad', () => {
+      const x = tf.tensor4d(seededValues(c.shape.reduce((p, q) => p * q), 18), c.shape);
+      const g = tf.grad((v: tf.Tensor) => {
+        const y = tf.avgPool(v as tf.Tensor4D, c.filter, c.stride, c.pad);
+        return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, 19), y.shape)));
+      });
+      return g(x);
+    });
+  });
+}
+
+test('MaxPoolGrad sends a tied window gradient to the first maximum only', async () => {
+  const r = await runOn('wasm', () => {
+    const x = tf.tensor4d([1, 1, 1, 1], [1, 2, 2, 1]);
+    return tf.grad((v: tf.Tensor) => tf.sum(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid')))(x);
+  });
+  assert.deepEqual(Array.from(r.values[0]), [1, 0, 0, 0]);
+});

@@ -1,0 +1,79 @@
+/**
+ * The misc kernels under two wasm threads (the heap is then a SharedArrayBuffer and XNNPACK runs in
+ * pthreads). The thread count is fixed once per process, so this file re-runs itself as a child
+ * process with PRUNEKIT_MISC_THREADS_CHILD=1, which prints one JSON line with the worst errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+
+const CHILD_FLAG = 'PRUNEKIT_MISC_THREADS_CHILD';
+
+interface ChildReport {
+  threads: number;
+  detail: string;
+  errors: Record<string, number>;
+  leakedTensors: number;
+}
+
+async function child(): Promise<void> {
+  const { initBackend } = await import('../../src/backend/index.js');
+  const info = await initBackend({ backend: 'wasm', threads: 2, log: false });
+  const { relError, runOn, seededValues } = await import('../helpers/backends.js');
+  const t = (shape: number[], seed: number): tf.Tensor => tf.tensor(seededValues(shape.reduce((p, q) => p * q, 1), seed), shape);
+  const cases: Record<string, () => tf.Tensor[]> = {};
+  for (const ta of [false, true]) {
+    for (const tb of [false, true]) {
+      cases[`matMul ta=${ta} tb=${tb}`] = () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, ta, tb))))([t(ta ? [40, 9] : [9, 40], 1), t(tb ? [70, 40] : [40, 70], 2)]);
+    }
+  }
+  cases['maxPoolGrad ties'] = () => [
+    tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.maxPool(v as tf.Tensor4D, 3, 2, 'same'))))(tf.round(tf.mul(t([2, 9, 9, 3], 3), 2))),
+  ];
+  cases['tile + sum'] = () => [tf.sum(tf.tile(t([1, 1, 1, 5], 4), [3, 4, 4, 1]), [0, 1, 2])];
+  cases['bn layer'] = () => {
+    const layer = tf.layers.batchNormalization({});
+    layer.build([6, 4, 4, 5]);
+    const x = tf.variable(t([6, 4, 4, 5], 5));
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, t([6, 4, 4, 5], 6))) as tf.Scalar, [x]);
+    const out = [value, grads[x.name]];
+    x.dispose();
+    for (const w of layer.weights) w.dispose();
+    return out;
+  };
+  const errors: Record<string, number> = {};
+  const before = tf.memory().numTensors;
+  for (const [name, fn] of Object.entries(cases)) {
+    const ref = await runOn('cpu', fn);
+    const got = await runOn('wasm', fn);
+    errors[name] = Math.max(...ref.values.map((r, i) => relError(got.values[i], r)));
+  }
+  const report: ChildReport = { threads: info.threads, detail: info.detail, errors, leakedTensors: tf.memory().numTensors - before };
+  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
+}
+
+if (process.env[CHILD_FLAG] === '1') {
+  child()
+    .then(() => process.exit(0))
+    .catch((e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    });
+} else {
+  test('misc kernels match cpu with two wasm threads', (ctx) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, [CHILD_FLAG]: '1' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
+    assert.ok(line, `child failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
+    const report = JSON.parse(line.slice(7)) as ChildReport;
+    for (const [name, e] of Object.entries(report.errors)) assert.ok(e < 1e-4, `${name}: relative error ${e} with ${report.threads} thread(s)`);
+    assert.equal(report.leakedTensors, 0, 'tensors leaked in the child');
+    if (report.threads < 2) ctx.diagnostic(`ran with 1 thread only: ${report.detail}`);
+  });
+}
