@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetSplits, ImageSet } from './types.js';
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export type CifarVariant = 'cifar10' | 'cifar100';
 export type Cifar100Labels = 'fine' | 'coarse';

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 

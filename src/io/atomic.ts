@@ -2,7 +2,7 @@
  * Atomic file writes: data goes to a temporary file in the same directory, is fsynced, and is then
  * renamed over the target, so a reader sees either the old file or the complete new one.
  */
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -27,14 +27,31 @@ export async function writeTemp(target: string, data: Uint8Array | string): Prom
   return tmp;
 }
 
-/** Writes one file atomically (temp file, fsync, rename). On failure the temp file is removed. */
+/**
+ * Writes one file atomically (temp file, fsync, rename), creating its directory if needed.
+ * On failure the temp file is removed and the target is untouched.
+ */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  await fsp.mkdir(dirname(target), { recursive: true });
   const tmp = await writeTemp(target, data);
   try {
     await fsp.rename(tmp, target);
   } catch (err) {
     await fsp.rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/** Synchronous variant of writeFileAtomic (no fsync), for callers that cannot await. */
+export function writeFileAtomicSync(target: string, data: Uint8Array | string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
+  try {
+    writeFileSync(tmp, data, { flag: 'wx' });
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Error(`could not write '${target}': ${(e as Error).message}`);
   }
 }
 

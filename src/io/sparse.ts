@@ -24,8 +24,8 @@ import { endianness } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { kernelOf } from '../prune/layers.js';
-import { crc32 } from './sparse-crc32.js';
-import { writeFileAtomic } from './sparse-write.js';
+import { crc32 } from '../util/crc32.js';
+import { writeFileAtomicSync as writeFileAtomic } from './atomic.js';
 
 const MAGIC = 'PKSPARSE';
 const VERSION = 1;

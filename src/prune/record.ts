@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/types.js';
-import { crc32 } from '../io/sparse-crc32.js';
-import { writeFileAtomic } from '../io/sparse-write.js';
+import { crc32 } from '../util/crc32.js';
+import { writeFileAtomicSync as writeFileAtomic } from '../io/atomic.js';
 import { computeMasks, resolveRatios, type PruneOptions } from './compute.js';
 import { requirePrunable } from './layers.js';
 import type { MaskSet } from './masks.js';

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { listModels } from '../../models/zoo.js';
 import { resolveModel } from '../../models/resolve.js';
 import { countModel, formatCountTable } from '../../report/count.js';
+import { sizeReport } from '../../io/sparse-size.js';
+import { formatBytes } from '../../report/bytes.js';
 import { backendFromFlags } from '../context.js';
 import { parseShape } from '../options.js';
 
@@ -22,6 +24,11 @@ export function registerInfo(program: Command): void {
       await backendFromFlags(cmd);
       const { model } = await resolveModel(flags.model, { inputShape: flags.inputShape, numClasses: flags.classes });
       process.stdout.write(formatCountTable(countModel(model)) + '\n');
+      const s = sizeReport(model);
+      process.stdout.write(
+        `weights: dense ${formatBytes(s.denseBytes)}, dense+gzip ${formatBytes(s.denseGzipBytes)}, ` +
+          `sparse ${formatBytes(s.sparseBytes)}, sparse+gzip ${formatBytes(s.sparseGzipBytes)}\n`,
+      );
       model.dispose();
     });
 }

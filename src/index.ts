@@ -1,0 +1,26 @@
+/**
+ * prunekit — pruning for TensorFlow.js models.
+ *
+ * Flat exports cover the everyday entry points; each area is also available as a namespace
+ * (`prune`, `structured`, `data`, `train`, …) with everything it exports.
+ */
+export { initBackend, currentBackend, type BackendInfo, type BackendOptions, type BackendName } from './backend/index.js';
+export { loadDataset, type LoadDatasetOptions } from './data/registry.js';
+export type { ImageSet, DatasetSplits } from './data/types.js';
+export { createModel, listModels, type ZooModelName } from './models/index.js';
+export { resolveModel } from './models/resolve.js';
+export { trainModel, evaluate, predictLogits, createOptimizer } from './train/index.js';
+export type { TrainOptions, TrainHistory, EpochLogs } from './train/index.js';
+export { saveModel, loadModel } from './io/model-folder.js';
+export { saveSparse, loadSparse } from './io/sparse.js';
+export { sizeReport, type SizeReport } from './io/sparse-size.js';
+export { countModel, formatCountTable } from './report/count.js';
+export { pruneModel, computeMasks, maskEnforcer, applyMasks, MaskSet, replayRecord, METHOD_NAMES } from './prune/index.js';
+export { pruneFilters, removeChannels, buildChannelGraph, foldBatchNorm } from './structured/index.js';
+
+export * as data from './data/index.js';
+export * as models from './models/index.js';
+export * as train from './train/index.js';
+export * as prune from './prune/index.js';
+export * as structured from './structured/index.js';
+export * as spectral from './spectral/dct.js';
