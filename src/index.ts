@@ -24,3 +24,6 @@ export * as train from './train/index.js';
 export * as prune from './prune/index.js';
 export * as structured from './structured/index.js';
 export * as spectral from './spectral/dct.js';
+export { formatTable, formatReportText } from './report/table.js';
+export { renderHtmlReport, writeHtmlReport } from './report/html.js';
+export type { ReportDoc, ReportSection, ReportTable, ReportChart } from './report/doc.js';
