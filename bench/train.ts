@@ -1,5 +1,6 @@
 /**
- * Training-speed benchmark: ms per training step (forward + backward + Adam update), ms per forward pass,
+ * Training-speed benchmark: ms per training step (forward + backward + Adam update through prunekit's
+ * optimiser, as trainModel runs it), ms per forward pass,
  * train/forward ratio and GFLOP/s, for three nets, on wasm with prunekit's kernels with 1 and 2 threads,
  * and on the pure-JS `cpu` backend for the MLP.
  *
@@ -8,11 +9,14 @@
  * The wasm module picks its thread count once per process, so every (backend, threads) configuration runs
  * in a child process (`--child --backend B --threads N`) that prints one `RESULT {json}` line per net.
  * FLOPs = 2 × multiply-adds of the forward pass; a training step counts as 3 × forward.
+ * The `cpu …` columns are process CPU ms (all threads): with 1 thread, cpu ≈ wall on idle cores, and
+ * cpu t/f is the train/forward ratio that other processes on the machine disturb least.
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { createModel, type ZooModelName } from '../src/models/zoo.js';
+import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
 
 interface NetSpec {
@@ -42,6 +46,9 @@ interface Result {
   threads: number;
   trainMs: number;
   forwardMs: number;
+  /** process CPU time per step / per forward pass (user + system, all threads) */
+  trainCpuMs: number;
+  forwardCpuMs: number;
   flops: number;
   detail: string;
   profile?: string;
@@ -69,11 +76,15 @@ function forwardMacsPerSample(model: tf.LayersModel): number {
   return macs;
 }
 
-function timeIt(fn: () => void, [warm, timed]: [number, number]): number {
+/** [wall ms, process CPU ms] per call. CPU time (all threads) tells whether other processes took the cores. */
+function timeIt(fn: () => void, [warm, timed]: [number, number]): [number, number] {
   for (let i = 0; i < warm; i++) fn();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < timed; i++) fn();
-  return (performance.now() - t0) / timed;
+  const wall = (performance.now() - t0) / timed;
+  const c = process.cpuUsage(c0);
+  return [wall, (c.user + c.system) / 1e3 / timed];
 }
 
 function profileSummary(top: number, fn: () => void): Promise<string> {
@@ -104,25 +115,25 @@ async function benchNet(spec: NetSpec, backend: string, threads: number, detail:
   const labels = Int32Array.from({ length: spec.batch }, (_, i) => i % 10);
   const x = tf.tensor4d(xs, [spec.batch, ...spec.input]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat());
-  const optimizer = tf.train.adam(1e-3);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // the training loop's optimiser (fused update kernels on wasm)
+  const optimizer = createOptimizer({ name: 'adam', lr: 1e-3 });
+  const vars: TrainableVar[] = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
 
   const trainStep = (): void => {
-    const { value, grads } = tf.variableGrads(() => {
+    const value = optimizer.step(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor;
       return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
     }, vars);
-    optimizer.applyGradients(grads as tf.NamedTensorMap as Parameters<typeof optimizer.applyGradients>[0]);
     value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
+    value.dispose();
   };
   const forward = (): void => {
     tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
   };
 
   const before = tf.memory().numTensors;
-  const trainMs = timeIt(trainStep, cpu ? CPU_STEPS : spec.steps);
-  const forwardMs = timeIt(forward, cpu ? CPU_FORWARDS : spec.forwards);
+  const [trainMs, trainCpuMs] = timeIt(trainStep, cpu ? CPU_STEPS : spec.steps);
+  const [forwardMs, forwardCpuMs] = timeIt(forward, cpu ? CPU_FORWARDS : spec.forwards);
   const profileText = profile ? await profileSummary(12, trainStep) : undefined;
   const leaked = tf.memory().numTensors - before;
   const flops = 2 * forwardMacsPerSample(model) * spec.batch;
@@ -136,6 +147,8 @@ async function benchNet(spec: NetSpec, backend: string, threads: number, detail:
     threads,
     trainMs,
     forwardMs,
+    trainCpuMs,
+    forwardCpuMs,
     flops,
     detail: leaked > 4 * vars.length + 2 ? `${detail}; WARNING ${leaked} tensors not freed` : detail,
     profile: profileText,
@@ -171,7 +184,7 @@ function runChild(extra: string[]): { results: Result[]; error?: string } {
 const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
 
 function printTable(rows: Result[]): void {
-  const head = ['net', 'backend', 'thr', 'train ms', 'fwd ms', 'train/fwd', 'train GFLOP/s', 'fwd GFLOP/s'];
+  const head = ['net', 'backend', 'thr', 'train ms', 'fwd ms', 'train/fwd', 'train GFLOP/s', 'fwd GFLOP/s', 'cpu train', 'cpu fwd', 'cpu t/f'];
   const lines = rows.map((r) => {
     const net = NETS.find((s) => s.key === r.net)?.label ?? r.net;
     return [
@@ -183,6 +196,9 @@ function printTable(rows: Result[]): void {
       fmt(r.trainMs / r.forwardMs, 2),
       fmt((3 * r.flops) / r.trainMs / 1e6),
       fmt(r.flops / r.forwardMs / 1e6),
+      fmt(r.trainCpuMs),
+      fmt(r.forwardCpuMs),
+      fmt(r.trainCpuMs / r.forwardCpuMs, 2),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));

@@ -5,6 +5,11 @@ import { Command, CommanderError } from 'commander';
 import { registerTrain } from './commands/train.js';
 import { registerEval } from './commands/eval.js';
 import { registerInfo } from './commands/info.js';
+import { registerAnalyze } from './commands/analyze.js';
+import { registerFourierPrune } from './commands/fourier-prune.js';
+import { registerPrune } from './commands/prune.js';
+import { registerDemo } from './commands/demo.js';
+import { registerPruneFilters } from './commands/prune-filters.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
@@ -17,6 +22,11 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerInfo(program);
+  registerAnalyze(program);
+  registerFourierPrune(program);
+  registerPrune(program);
+  registerDemo(program);
+  registerPruneFilters(program);
   return program;
 }
 

@@ -115,7 +115,11 @@ export async function removeChannels(
     if (layer.weights.length === 0) continue;
     const info = graph.byName.get(layer.name);
     if (!info) throw new Error(`removeChannels: rebuilt layer '${layer.name}' is not in the source model`);
-    const values = tf.tidy(() => slicedWeights(info, model.getLayer(layer.name), layer, keep, copyBN));
+    const sliced = tf.tidy(() => slicedWeights(info, model.getLayer(layer.name), layer, keep, copyBN));
+    // Fresh host copies: the stock wasm GatherV2 leaves its 4-D working shape in the backend's data
+    // record, and wasm FusedConv2D reads the bias rank from there ("only supports rank-1 bias").
+    const values = sliced.map((t) => tf.tensor(t.dataSync(), t.shape, t.dtype));
+    tf.dispose(sliced);
     layer.setWeights(values);
     tf.dispose(values);
   }

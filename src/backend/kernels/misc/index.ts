@@ -1,9 +1,12 @@
 /**
  * Other training kernels for wasm: matmul with transposes, pooling grads, Tile, leading-axis reductions,
+ * copy-free Identity/Cast, fused optimiser updates,
  * and a fused batch-norm training op that tfjs-layers' BatchNormalization uses on wasm (runtime patch of
  * the layer's `call`; its config and serialisation are unchanged).
  */
 import { replaceWasmKernel } from './replace-kernel.js';
+import { makeCast, makeIdentity } from './identity.js';
+import { registerOptimizerUpdates } from './optimizer-update.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { avgPoolGrad } from './avg-pool-grad.js';
@@ -25,6 +28,9 @@ export function registerMiscKernels(): void {
   replaceWasmKernel('Tile', makeTile);
   replaceWasmKernel('Sum', makeSum);
   replaceWasmKernel('Mean', makeMean);
+  replaceWasmKernel('Identity', makeIdentity);
+  replaceWasmKernel('Cast', makeCast);
+  registerOptimizerUpdates();
   registerBatchNormTraining();
   patchBatchNormalizationLayer();
 }

@@ -2,6 +2,8 @@
  * MaxPoolGrad on wasm in plain JS over the wasm heap (stock: scalar loop in C++ over every dx pixel
  * and every window). Tie rule as the cpu backend: the first maximum in row-major window order
  * (strict `>`) receives the gradient; windows whose values are all -Infinity/NaN pass none.
+ * Non-overlapping windows without padding (the usual 2×2/2 pool) take a faster path: each input pixel
+ * is written once (0 or the gradient), with no per-window scratch arrays.
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasm, f32, type TensorInfo } from './wasm-heap.js';
@@ -20,6 +22,10 @@ export const maxPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) =>
   const dx = f32(backend, out);
   const x = f32(backend, input);
   const g = f32(backend, dy);
+  if (fh === info.strideHeight && fw === info.strideWidth && info.padInfo.top === 0 && info.padInfo.left === 0 && OH * fh <= H && OW * fw <= W) {
+    tiledMaxPoolGrad(dx, x, g, batchSize, H, W, C, OH, OW, fh, fw);
+    return out;
+  }
   dx.fill(0);
   const maxVal = new Float32Array(C);
   const maxPos = new Int32Array(C);
@@ -56,3 +62,57 @@ export const maxPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) =>
   }
   return out;
 };
+
+/** Windows fh×fw at stride (fh, fw), no padding: every input pixel lies in at most one window. */
+function tiledMaxPoolGrad(dx: Float32Array, x: Float32Array, g: Float32Array, batch: number, H: number, W: number, C: number, OH: number, OW: number, fh: number, fw: number): void {
+  // pixels right of / below the last window get no gradient
+  if (OH * fh < H || OW * fw < W) dx.fill(0);
+  const rowStride = W * C;
+  for (let b = 0; b < batch; b++) {
+    for (let yr = 0; yr < OH; yr++) {
+      for (let yc = 0; yc < OW; yc++) {
+        const p0 = ((b * H + yr * fh) * W + yc * fw) * C;
+        const gBase = ((b * OH + yr) * OW + yc) * C;
+        if (fh === 2 && fw === 2) {
+          const p1 = p0 + C;
+          const p2 = p0 + rowStride;
+          const p3 = p2 + C;
+          for (let ch = 0; ch < C; ch++) {
+            const v0 = x[p0 + ch];
+            const v1 = x[p1 + ch];
+            const v2 = x[p2 + ch];
+            const v3 = x[p3 + ch];
+            let best = -Infinity;
+            let k = -1;
+            if (v0 > best) { best = v0; k = 0; }
+            if (v1 > best) { best = v1; k = 1; }
+            if (v2 > best) { best = v2; k = 2; }
+            if (v3 > best) k = 3;
+            const gv = g[gBase + ch];
+            dx[p0 + ch] = k === 0 ? gv : 0;
+            dx[p1 + ch] = k === 1 ? gv : 0;
+            dx[p2 + ch] = k === 2 ? gv : 0;
+            dx[p3 + ch] = k === 3 ? gv : 0;
+          }
+          continue;
+        }
+        for (let ch = 0; ch < C; ch++) {
+          let best = -Infinity;
+          let pos = -1;
+          for (let r = 0; r < fh; r++) {
+            for (let c = 0; c < fw; c++) {
+              const p = p0 + r * rowStride + c * C + ch;
+              const v = x[p];
+              if (v > best) {
+                best = v;
+                pos = p;
+              }
+              dx[p] = 0;
+            }
+          }
+          if (pos >= 0) dx[pos] = g[gBase + ch];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { loadDataset } from '../../data/registry.js';
+import { take } from '../../data/batches.js';
+import { loadModel } from '../../io/model-folder.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { FrequencyAnalyzer } from '../../spectral/analysis.js';
+import { analysisReport, analysisTable } from '../../distill/report.js';
+import { formatTable } from '../../report/table.js';
+import { writeHtmlReport } from '../../report/html.js';
+import { backendFromFlags } from '../context.js';
+import { parseIntOption } from '../options.js';
+
+interface AnalyzeFlags {
+  model: string;
+  teacher?: string;
+  dataset: string;
+  samples: number;
+  deltas?: number[];
+  radii?: number[];
+  out?: string;
+}
+
+function parseList(name: string): (v: string) => number[] {
+  return (v: string) => {
+    const xs = v.split(',').map((s) => Number(s.trim()));
+    if (xs.length === 0 || xs.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new Error(`${name} must be a comma-separated list of numbers ≥ 0, got '${v}'`);
+    return xs;
+  };
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('frequency analysis of a network: band errors vs a target (filtering method) and accuracy on low-passed inputs')
+    .requiredOption('-m, --model <dir>', 'model folder to analyse')
+    .option('-t, --teacher <dir>', 'reference model folder (targets = its probabilities; default: the labels)')
+    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
+    .option('-n, --samples <n>', 'analysis set: the first N test images', parseIntOption('--samples', 2), 1000)
+    .option('--deltas <list>', 'Gaussian widths δ as multiples of the median pairwise squared distance (default 0.01,0.03,0.1,0.3,1,3)', parseList('--deltas'))
+    .option('--radii <list>', 'low-pass radii (default 1…max)', parseList('--radii'))
+    .option('-o, --out <dir>', 'write analysis.json and report.html here')
+    .action(async (flags: AnalyzeFlags, cmd: Command) => {
+      await backendFromFlags(cmd);
+      const data = await loadDataset(flags.dataset);
+      const set = take(data.test, flags.samples);
+      const model = await loadModel(flags.model);
+      const teacher = flags.teacher ? await loadModel(flags.teacher) : undefined;
+      const analyzer = new FrequencyAnalyzer(set, { teacher, deltaFactors: flags.deltas, radii: flags.radii });
+      try {
+        const result = analyzer.analyze(model, flags.model);
+        const analyses = teacher ? [analyzer.analyze(teacher, `${flags.teacher} (teacher)`), result] : [result];
+        process.stdout.write(formatTable(analysisTable(analyses)) + '\n');
+        const acc = result.spectrum.map((p) => `r=${p.radius}: ${(100 * p.accuracy).toFixed(1)}%`).join('  ');
+        process.stdout.write(`accuracy on low-passed inputs: ${acc}\n`);
+        if (flags.out) {
+          const meta = { model: flags.model, teacher: flags.teacher ?? '(labels)', dataset: data.name, samples: String(set.count), date: new Date().toISOString() };
+          await writeFileAtomic(join(flags.out, 'analysis.json'), JSON.stringify({ meta, medianDistance: analyzer.medianDistance, analyses }, null, 2));
+          await writeHtmlReport(join(flags.out, 'report.html'), analysisReport(analyses, meta));
+          process.stdout.write(`wrote ${join(flags.out, 'analysis.json')} and report.html\n`);
+        }
+      } finally {
+        analyzer.dispose();
+        model.dispose();
+        teacher?.dispose();
+      }
+    });
+}

@@ -1,0 +1,221 @@
+import type * as tf from '@tensorflow/tfjs';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { batchCount } from '../../data/batches.js';
+import { loadDataset } from '../../data/registry.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { saveModel } from '../../io/model-folder.js';
+import { saveSparse } from '../../io/sparse.js';
+import { resolveModel } from '../../models/resolve.js';
+import { pruneGradual } from '../../prune/gradual.js';
+import { METHOD_NAMES } from '../../prune/methods.js';
+import {
+  perRoundFraction,
+  pruneIterative,
+  pruneOneShotLevels,
+  type LevelResult,
+  type PipelineOptions,
+  type PipelineResult,
+  type PruneLevel,
+  type ScheduleName,
+} from '../../prune/pipeline.js';
+import { writeRecord } from '../../prune/record.js';
+import { aggregateResults, buildPruneReport, layersTable, levelsTable } from '../../prune/report.js';
+import { writeHtmlReport } from '../../report/html.js';
+import { formatTable } from '../../report/table.js';
+import { backendFromFlags } from '../context.js';
+import { parseChoice, parseFloatOption, parseIntOption, parseShape } from '../options.js';
+
+interface PruneFlags {
+  model: string;
+  method: string;
+  sparsity?: number;
+  ratios?: number[];
+  levels?: number[];
+  its?: number[];
+  schedule: ScheduleName;
+  rounds: number;
+  initialSparsity: number;
+  beginStep: number;
+  endStep?: number;
+  frequency?: number;
+  power: number;
+  finetuneEpochs: number;
+  finetuneSteps?: number;
+  dataset: string;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  exclude?: string[];
+  limitTrain?: number;
+  limitTest?: number;
+  inputShape?: [number, number, number];
+  out?: string;
+  report?: string;
+  sparse?: boolean;
+}
+
+function parseFractions(flag: string): (v: string) => number[] {
+  return (v: string) => {
+    const list = v.split(',').map((s) => Number(s.trim()));
+    if (list.length === 0 || list.some((x) => !(Number.isFinite(x) && x >= 0 && x < 1))) {
+      throw new InvalidArgumentError(`${flag} must be a comma-separated list of fractions in [0, 1), got '${v}'`);
+    }
+    return list;
+  };
+}
+
+/** "4,5,6" or "4-10" or "4..10". */
+function parseIts(v: string): number[] {
+  const range = /^\s*(\d+)\s*(?:-|\.\.)\s*(\d+)\s*$/.exec(v);
+  const list = range
+    ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i)
+    : v.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new InvalidArgumentError(`--its must be non-negative integers, as 4,5,6 or 4-10, got '${v}'`);
+  }
+  return list;
+}
+
+const parseList = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+
+/** Every check that needs no model or data, before anything is loaded or written. */
+function checkFlags(f: PruneFlags): void {
+  const given = [f.sparsity !== undefined && '--sparsity', f.levels !== undefined && '--levels', f.ratios !== undefined && f.its === undefined && '--ratios'].filter(Boolean);
+  if (f.its !== undefined && f.ratios === undefined) throw new Error('--its needs --ratios (the per-layer ratios pruned per iteration)');
+  if (f.its !== undefined && (f.sparsity !== undefined || f.levels !== undefined)) throw new Error('--its cannot be combined with --sparsity or --levels');
+  if (f.its === undefined && given.length !== 1) {
+    throw new Error(`give exactly one of --sparsity, --ratios, --levels (or --its with --ratios)${given.length > 1 ? `; got ${given.join(', ')}` : ''}`);
+  }
+  if (f.schedule !== 'oneshot' && (f.levels !== undefined || f.its !== undefined)) throw new Error(`--levels and --its are for --schedule oneshot, not ${f.schedule}`);
+  if (f.schedule === 'gradual' && f.sparsity === undefined) throw new Error('--schedule gradual needs --sparsity (the final sparsity)');
+  if (f.out !== undefined) {
+    if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new Error(`--out '${f.out}' exists and is not a folder`);
+    if (resolve(f.out) === resolve(f.model)) throw new Error(`--out '${f.out}' is the input model folder; write to another folder`);
+  }
+  if (f.report !== undefined && existsSync(f.report) && statSync(f.report).isDirectory()) {
+    throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
+  }
+  if (f.sparse && f.out === undefined) throw new Error('--sparse writes model.sparse into --out: give --out DIR');
+}
+
+function oneShotLevels(f: PruneFlags): { levels: PruneLevel[]; perIteration?: number[] } {
+  if (f.its) return { levels: f.its.map((it) => ({ it })), perIteration: f.ratios };
+  if (f.levels) return { levels: f.levels.map((sparsity) => ({ sparsity })) };
+  if (f.ratios) return { levels: [{ ratios: f.ratios }] };
+  return { levels: [{ sparsity: f.sparsity as number }] };
+}
+
+async function saveLevel(out: string, r: LevelResult, model: tf.LayersModel, sparse: boolean): Promise<void> {
+  await saveModel(model, out, {
+    metadata: { pruning: { method: r.method, schedule: r.schedule, level: r.label, totalSparsity: r.totalSparsity, testAccuracy: (r.after ?? r.before)?.accuracy } },
+  });
+  writeRecord(join(out, 'pruning-record.json'), r.record);
+  if (sparse) saveSparse(model, join(out, 'model.sparse'));
+}
+
+export function registerPrune(program: Command): void {
+  program
+    .command('prune')
+    .description('unstructured pruning (mp, rp, lap, …): prune, fine-tune with masks, report; saves a standard model folder with zeros baked in')
+    .requiredOption('-m, --model <spec>', 'model folder (or a zoo model name: prunes its untrained weights)')
+    .requiredOption('--method <name>', `pruning method: ${METHOD_NAMES.join(' | ')}`)
+    .option('-s, --sparsity <x>', 'fraction of weights to prune (uniform per layer, or global for *_global_normalize); gradual: final sparsity; iterative: reached after --rounds', parseFloatOption('--sparsity', 0, 0.999999))
+    .option('--ratios <r1,r2,…>', 'per-layer ratios (one per prunable layer); with --its the ratios pruned per iteration; iterative: per round', parseFractions('--ratios'))
+    .option('--levels <s1,s2,…>', 'one-shot at several sparsities, each from the same dense model (--out gets the last)', parseFractions('--levels'))
+    .option('--its <list>', 'one-shot levels it (4,5,6 or 4-10): layer l pruned to 1 − (1 − ratio_l)^it', parseIts)
+    .option('--schedule <kind>', 'oneshot | iterative | gradual', parseChoice('--schedule', ['oneshot', 'iterative', 'gradual'] as const), 'oneshot')
+    .option('--rounds <n>', 'iterative: prune-and-fine-tune rounds', parseIntOption('--rounds', 1), 3)
+    .option('--initial-sparsity <x>', 'gradual: sparsity at --begin-step', parseFloatOption('--initial-sparsity', 0, 0.999999), 0)
+    .option('--begin-step <n>', 'gradual: first pruning step', parseIntOption('--begin-step', 0), 0)
+    .option('--end-step <n>', 'gradual: last pruning step (default: 3/4 of the training steps)', parseIntOption('--end-step', 1))
+    .option('--frequency <n>', 'gradual: prune every n steps (default: min(100, a tenth of the pruning span))', parseIntOption('--frequency', 1))
+    .option('--power <x>', 'gradual: exponent of the polynomial schedule', parseFloatOption('--power', 0), 3)
+    .option('--finetune-epochs <n>', 'fine-tuning epochs per level (gradual: training epochs)', parseIntOption('--finetune-epochs', 0), 1)
+    .option('--finetune-steps <n>', 'fine-tuning steps per level (overrides --finetune-epochs)', parseIntOption('--finetune-steps', 0))
+    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
+    .option('-b, --batch-size <n>', 'fine-tuning batch size', parseIntOption('--batch-size', 1), 60)
+    .option('--lr <x>', 'Adam learning rate for fine-tuning', parseFloatOption('--lr', 0), 1.2e-3)
+    .option('--seed <n>', 'seed for pruning (rp), data subsets and fine-tuning batches', parseIntOption('--seed'), 0)
+    .option('--exclude <layers>', 'comma-separated layer names never pruned', parseList)
+    .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
+    .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
+    .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
+    .option('-o, --out <dir>', 'write the pruned model folder + pruning-record.json + results.json here')
+    .option('--report <file>', 'write a self-contained HTML report')
+    .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out')
+    .action(async (flags: PruneFlags, cmd: Command) => {
+      checkFlags(flags);
+      await backendFromFlags(cmd);
+      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
+      const { train, test } = data;
+      const { model, source } = await resolveModel(flags.model, {
+        inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
+        numClasses: train.numClasses,
+        seed: flags.seed,
+      });
+      if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is a zoo model: pruning its untrained (random) weights\n`);
+      const steps = flags.finetuneSteps ?? flags.finetuneEpochs * batchCount(train.count, flags.batchSize, true);
+      let lastIndex = 0;
+      let saved: LevelResult | undefined;
+      const base: PipelineOptions = {
+        method: flags.method,
+        seed: flags.seed,
+        train,
+        test,
+        exclude: flags.exclude,
+        finetune: { steps, batchSize: flags.batchSize, optimizer: { name: 'adam', lr: flags.lr }, progress: 'auto' },
+        log: (line) => process.stderr.write(line + '\n'),
+        onLevel: async (r, m) => {
+          if (r.index !== lastIndex) return;
+          saved = r;
+          if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false);
+        },
+      };
+      const t0 = Date.now();
+      let result: PipelineResult;
+      try {
+        if (flags.schedule === 'oneshot') {
+          const plan = oneShotLevels(flags);
+          lastIndex = plan.levels.length - 1;
+          result = await pruneOneShotLevels(model, { ...base, ...plan });
+        } else if (flags.schedule === 'iterative') {
+          lastIndex = flags.rounds - 1;
+          const perRound = flags.ratios ? { ratios: flags.ratios } : { sparsity: perRoundFraction(flags.sparsity as number, flags.rounds) };
+          result = await pruneIterative(model, { ...base, rounds: flags.rounds, perRound });
+        } else {
+          const endStep = flags.endStep ?? Math.max(flags.beginStep + 1, Math.floor(0.75 * steps));
+          const frequency = flags.frequency ?? Math.max(1, Math.min(100, Math.floor((endStep - flags.beginStep) / 10)));
+          const schedule = { initialSparsity: flags.initialSparsity, finalSparsity: flags.sparsity as number, beginStep: flags.beginStep, endStep, frequency, power: flags.power };
+          result = await pruneGradual(model, { ...base, schedule });
+        }
+      } finally {
+        model.dispose();
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      const rows = aggregateResults([result]);
+      const out: string[] = [
+        `dense test accuracy ${(100 * result.dense.accuracy).toFixed(2)}% (${test.count} examples, ${data.name}); ${flags.method}, ${flags.schedule}, ${steps} fine-tuning steps per level; ${seconds.toFixed(1)} s`,
+        '',
+        formatTable(levelsTable(rows, 'accuracy')),
+      ];
+      if (saved) out.push('', formatTable(layersTable(saved)));
+      if (flags.out) {
+        await writeFileAtomic(join(flags.out, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+        out.push('', `saved ${flags.out} (model.json + shards, pruning-record.json, results.json${flags.sparse ? ', model.sparse' : ''})`);
+      }
+      if (flags.report) {
+        const doc = buildPruneReport({
+          title: `prunekit prune: ${flags.method} (${flags.schedule})`,
+          meta: { model: flags.model, dataset: data.name, date: new Date().toISOString(), command: `prunekit ${process.argv.slice(2).join(' ')}` },
+          results: [result],
+          detail: saved,
+          notes: [`${steps} fine-tuning steps per level, batch ${flags.batchSize}, Adam lr ${flags.lr}, seed ${flags.seed}; wall time ${seconds.toFixed(1)} s.`],
+        });
+        await writeHtmlReport(flags.report, doc);
+        out.push(`report ${flags.report}`);
+      }
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}
