@@ -37,6 +37,7 @@ import { selectTop } from '../src/structured/rates.js';
 import { uniformRateForBudget } from '../src/structured/budget.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { trainModel } from '../src/train/loop.js';
+import { markdownTable } from '../src/report/markdown.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -326,12 +327,12 @@ async function main(): Promise<void> {
       `scores from ${cfg.calibBatches} × ${cfg.calibBatchSize} training images at the post-BN-ReLU hooks; fine-tune ${cfg.finetuneEpochs} epochs × ${cfg.finetuneSteps} steps ` +
       `(SGD 0.01, momentum 0.9, wd 5e-3, step schedule). Accuracy on the full test split (${test.count}). Backend ${settings.backend}; wall time ${(wall / 60).toFixed(1)} min.`,
     '',
-    ...tables.flatMap((t) => [`### ${t.caption}`, '', mdTable(t), '']),
+    ...tables.flatMap((t) => [`### ${t.caption}`, '', markdownTable(t), '']),
     '## Parseval check',
     '',
     parsevalText,
     '',
-    mdTable({
+    markdownTable({
       columns: ['model', 'seed', 'max rel. diff', 'same order', ...cfg.reductions.map((t) => `same kept @${100 * t}%`)],
       rows: parseval.map((p) => [p.model, p.seed, p.maxRelDiff.toExponential(1), p.sameOrder ? 'yes' : 'no', ...cfg.reductions.map((t) => (p.sameKept[String(t)] ? 'yes' : 'no'))]),
     }),
@@ -352,10 +353,6 @@ async function main(): Promise<void> {
   process.stdout.write(`${parsevalText}\nwrote ${cfg.out}/results.{json,md} and report.html in ${(wall / 60).toFixed(1)} min\n`);
 }
 
-function mdTable(t: ReportTable): string {
-  const cell = (c: string | number | null) => String(c ?? '-').replace(/\|/g, '\\|');
-  return [`| ${t.columns.join(' | ')} |`, `|${t.columns.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
-}
 
 main().catch((err: unknown) => {
   process.stderr.write(`exp:dct: ${err instanceof Error ? err.message : String(err)}\n`);

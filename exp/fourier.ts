@@ -35,6 +35,7 @@ import { formatTable } from '../src/report/table.js';
 import { FrequencyAnalyzer, type FrequencyAnalysis } from '../src/spectral/analysis.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { trainModel } from '../src/train/loop.js';
+import { markdownTable } from '../src/report/markdown.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -214,15 +215,15 @@ async function main(): Promise<void> {
     '',
     '## Test accuracy after stage 2',
     '',
-    mdTable(table),
+    markdownTable(table),
     '',
     '## Dense teachers',
     '',
-    mdTable(teacherTable),
+    markdownTable(teacherTable),
     '',
     '## Every run',
     '',
-    mdTable(runTable),
+    markdownTable(runTable),
     '',
   ].join('\n');
   const sections: ReportSection[] = [
@@ -245,9 +246,5 @@ async function main(): Promise<void> {
   process.stdout.write(`wrote ${outDir}/results.json, results.md, report.html; total ${(wall / 60).toFixed(1)} min\n`);
 }
 
-function mdTable(t: ReportTable): string {
-  const esc = (c: unknown) => String(c ?? '').replace(/\|/g, '\\|');
-  return [`| ${t.columns.map(esc).join(' | ')} |`, `|${t.columns.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`), ...(t.caption ? ['', t.caption] : [])].join('\n');
-}
 
 await main();

@@ -24,6 +24,7 @@ import { aggregateResults, buildPruneReport, formatRemaining, formatStat, type A
 import { oneShotRemaining } from '../src/prune/schedules.js';
 import { writeHtmlReport } from '../src/report/html.js';
 import { trainModel } from '../src/train/loop.js';
+import { markdownTable } from '../src/report/markdown.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,20 +70,15 @@ function predict(c: { seeds: number; pretrainSteps: number; finetuneSteps: numbe
   return c.seeds * (c.pretrainSteps * u.stepS + c.testCount * u.evalPerExampleS + runs * (c.finetuneSteps * u.stepS + 2 * c.testCount * u.evalPerExampleS + u.pruneS));
 }
 
-function mdTable(columns: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [line(columns), line(columns.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
 /** Error % table: one row per method, one column per level. */
 function errorTable(rows: AggregateRow[], which: 'before' | 'after'): string {
   const labels = [...new Set(rows.map((r) => r.label))];
   const methods = [...new Set(rows.map((r) => r.method))];
   const remaining = labels.map((l) => rows.find((r) => r.label === l && !r.method.endsWith('_normalize'))?.remaining ?? rows.find((r) => r.label === l)!.remaining);
-  return mdTable(
-    ['method \\ % remaining', ...labels.map((l, i) => `${formatRemaining(remaining[i])} (${l})`)],
-    methods.map((m) => [m, ...labels.map((l) => formatStat(rows.find((r) => r.method === m && r.label === l)?.[which], 'error') ?? '-')]),
-  );
+  return markdownTable({
+    columns: ['method \\ % remaining', ...labels.map((l, i) => `${formatRemaining(remaining[i])} (${l})`)],
+    rows: methods.map((m) => [m, ...labels.map((l) => formatStat(rows.find((r) => r.method === m && r.label === l)?.[which], 'error') ?? '-')]),
+  });
 }
 
 async function main(): Promise<void> {
@@ -174,7 +170,10 @@ async function main(): Promise<void> {
     '',
     `Total ${(wall / 60).toFixed(1)} min. Pretraining per seed: ${pretrain.map((p) => `${p.seconds.toFixed(0)} s (${p.stepMs.toFixed(1)} ms/step)`).join(', ')}.`,
     '',
-    mdTable(['seed', ...cfg.methods], [...new Set(runs.map((r) => r.seed))].map((s) => [String(s), ...cfg.methods.map((m) => `${runs.find((r) => r.seed === s && r.method === m)!.seconds.toFixed(0)} s`)])),
+    markdownTable({
+      columns: ['seed', ...cfg.methods],
+      rows: [...new Set(runs.map((r) => r.seed))].map((s) => [String(s), ...cfg.methods.map((m) => `${runs.find((r) => r.seed === s && r.method === m)!.seconds.toFixed(0)} s`)]),
+    }),
     '',
   ].join('\n');
   const outJson = join(cfg.out, 'results.json');

@@ -29,3 +29,5 @@ export { fourierPrune, findMasks, retrainMasked, createDistillLoss, kdLoss } fro
 export { formatTable, formatReportText } from './report/table.js';
 export { renderHtmlReport, writeHtmlReport } from './report/html.js';
 export type { ReportDoc, ReportSection, ReportTable, ReportChart } from './report/doc.js';
+export { runDemo } from './demo/index.js';
+export { markdownTable } from './report/markdown.js';

@@ -13,3 +13,6 @@ export { randomScores } from './scores/random.js';
 export { lapScores, bnFactorSquared } from './scores/lap.js';
 export { obdScores } from './scores/obd.js';
 export { activationFactors } from './scores/activation.js';
+export * from './pipeline.js';
+export * from './gradual.js';
+export * from './report.js';
