@@ -13,13 +13,8 @@
  * scalar via `setLearningRate`; Adam reads its public `learningRate` field in every `applyGradients`).
  *
  * Variables must always be passed in the same order: tf's momentum/Adam slots are indexed by position.
- *
- * On wasm (with prunekit's kernels) `step` applies the update with one fused kernel per variable
- * (src/backend/kernels/misc/optimizer-update.ts) instead of tf's ~10 elementwise ops, keeping the state in
- * the tf optimiser's own slots, so getState/setState and checkpoints are the same on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { canFuseOptimizerUpdate, fusedAdamUpdate, fusedSgdUpdate } from '../backend/kernels/misc/optimizer-update.js';
 
 /** A tensor with a name (tfjs-core's NamedTensor, which the tfjs barrel does not export). */
 export interface NamedTensor {
@@ -101,28 +96,10 @@ export function validateOptimizerSpec(spec: OptimizerSpec): void {
   }
 }
 
-/** A tf optimiser slot (tfjs-core's OptimizerVariable). */
-interface Slot {
-  originalName: string;
-  variable: tf.Variable;
-}
 /** Adam's private bias-correction accumulators (β^(t+1)); restored exactly on resume. */
 interface AdamInternals {
   accBeta1?: tf.Variable;
   accBeta2?: tf.Variable;
-  accumulatedFirstMoment: Slot[];
-  accumulatedSecondMoment: Slot[];
-  incrementIterations(): void;
-}
-/** tf's MomentumOptimizer / SGDOptimizer internals used by the fused path. */
-interface SgdInternals {
-  accumulations?: Slot[];
-  incrementIterations(): void;
-}
-
-/** A zero slot like tf's optimisers create (non-trainable variable named after the weight). */
-function zeroSlot(variable: tf.Variable, suffix: string): Slot {
-  return { originalName: `${variable.name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(variable).variable(false)) };
 }
 const ACC_BETA1 = 'prunekit/adam/accBeta1';
 const ACC_BETA2 = 'prunekit/adam/accBeta2';
@@ -168,10 +145,6 @@ class WrappedOptimizer implements TrainOptimizer {
     const varList = vars.map((v) => v.variable);
     const { value, grads } = tf.variableGrads(f, varList);
     try {
-      if (canFuseOptimizerUpdate()) {
-        this.fusedApply(vars, grads);
-        return value;
-      }
       tf.tidy(() => {
         const list: NamedTensor[] = vars.map((v) => {
           const g = grads[v.variable.name];
@@ -185,71 +158,6 @@ class WrappedOptimizer implements TrainOptimizer {
       tf.dispose(grads);
     }
     return value;
-  }
-
-  private gradientOf(v: TrainableVar, grads: tf.NamedTensorMap): tf.Tensor {
-    const g = grads[v.variable.name];
-    if (g === undefined) throw new Error(`no gradient for trainable weight '${v.name}'`);
-    return g;
-  }
-
-  /** The same update as tf's applyGradients (plus weight decay), one fused kernel per variable. */
-  private fusedApply(vars: TrainableVar[], grads: tf.NamedTensorMap): void {
-    const wdOf = (v: TrainableVar): number => (this.wd > 0 && isDecayed(v.name, this.decay) ? this.wd : 0);
-    if (this.spec.name === 'adam') {
-      const opt = this.optimizer as unknown as AdamInternals;
-      const beta1 = this.spec.beta1 ?? 0.9;
-      const beta2 = this.spec.beta2 ?? 0.999;
-      const epsilon = this.spec.epsilon ?? 1e-8;
-      const acc1 = opt.accBeta1;
-      const acc2 = opt.accBeta2;
-      if (acc1 === undefined || acc2 === undefined) throw new Error('internal error: tf Adam optimiser without its beta accumulators');
-      // tf computes 1 − β^t in float32 from float32 accumulators
-      const oneMinusAccBeta1 = Math.fround(1 - (acc1.dataSync() as Float32Array)[0]);
-      const oneMinusAccBeta2 = Math.fround(1 - (acc2.dataSync() as Float32Array)[0]);
-      tf.tidy(() => {
-        vars.forEach((v, i) => {
-          const g = this.gradientOf(v, grads);
-          opt.accumulatedFirstMoment[i] ??= zeroSlot(v.variable, 'm');
-          opt.accumulatedSecondMoment[i] ??= zeroSlot(v.variable, 'v');
-          const m = opt.accumulatedFirstMoment[i].variable;
-          const s = opt.accumulatedSecondMoment[i].variable;
-          const [w1, m1, s1] = fusedAdamUpdate(v.variable, g, m, s, {
-            lr: this.lr,
-            beta1,
-            beta2,
-            epsilon,
-            weightDecay: wdOf(v),
-            oneMinusAccBeta1,
-            oneMinusAccBeta2,
-          });
-          m.assign(m1);
-          s.assign(s1);
-          v.variable.assign(w1);
-        });
-        acc1.assign(tf.mul(acc1, beta1));
-        acc2.assign(tf.mul(acc2, beta2));
-      });
-      opt.incrementIterations();
-      return;
-    }
-    const opt = this.optimizer as unknown as SgdInternals;
-    const momentum = this.spec.momentum ?? 0;
-    if (momentum > 0) opt.accumulations ??= [];
-    tf.tidy(() => {
-      vars.forEach((v, i) => {
-        const g = this.gradientOf(v, grads);
-        let acc: tf.Variable | undefined;
-        if (momentum > 0) {
-          opt.accumulations![i] ??= zeroSlot(v.variable, 'momentum');
-          acc = opt.accumulations![i].variable;
-        }
-        const out = fusedSgdUpdate(v.variable, g, acc, { lr: this.lr, momentum, nesterov: this.spec.nesterov ?? false, weightDecay: wdOf(v) });
-        if (acc !== undefined) acc.assign(out[1]);
-        v.variable.assign(out[0]);
-      });
-    });
-    opt.incrementIterations();
   }
 
   async getState(): Promise<NamedTensor[]> {

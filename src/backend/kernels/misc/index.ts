@@ -1,12 +1,11 @@
 /**
  * Other training kernels for wasm: matmul with transposes, pooling grads, Tile, leading-axis reductions,
- * copy-free Identity/Cast, fused optimiser updates,
+ * copy-free Identity/Cast,
  * and a fused batch-norm training op that tfjs-layers' BatchNormalization uses on wasm (runtime patch of
  * the layer's `call`; its config and serialisation are unchanged).
  */
 import { replaceWasmKernel } from './replace-kernel.js';
 import { makeCast, makeIdentity } from './identity.js';
-import { registerOptimizerUpdates } from './optimizer-update.js';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { avgPoolGrad } from './avg-pool-grad.js';
@@ -30,7 +29,6 @@ export function registerMiscKernels(): void {
   replaceWasmKernel('Mean', makeMean);
   replaceWasmKernel('Identity', makeIdentity);
   replaceWasmKernel('Cast', makeCast);
-  registerOptimizerUpdates();
   registerBatchNormTraining();
   patchBatchNormalizationLayer();
 }
