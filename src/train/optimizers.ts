@@ -197,6 +197,10 @@ class WrappedOptimizer implements TrainOptimizer {
 
   dispose(): void {
     this.optimizer.dispose();
+    // tfjs 4.22: MomentumOptimizer.dispose() does not call SGDOptimizer.dispose(), so the learning-rate
+    // scalar `c` it inherits would leak one tensor per optimiser.
+    const c = (this.optimizer as unknown as { c?: tf.Tensor }).c;
+    if (this.optimizer instanceof tf.MomentumOptimizer && c && !c.isDisposed) c.dispose();
   }
 }
 
