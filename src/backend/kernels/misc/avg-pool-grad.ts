@@ -3,7 +3,7 @@
  * spreads dy / (filterHeight·filterWidth) over its in-bounds pixels (padding counts in the divisor).
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasm, f32, type TensorInfo } from './wasm-heap.js';
+import { asWasm, viewF32, type TensorInfo } from '../wasm-heap.js';
 import type { KernelFn } from './replace-kernel.js';
 
 export const avgPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) => {
@@ -15,8 +15,8 @@ export const avgPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) =>
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const scale = 1 / (info.filterHeight * info.filterWidth);
   const out = backend.makeOutput(input.shape.slice(), 'float32');
-  const dx = f32(backend, out);
-  const g = f32(backend, dy);
+  const dx = viewF32(backend, out);
+  const g = viewF32(backend, dy);
   dx.fill(0);
   for (let b = 0; b < batchSize; b++) {
     for (let yr = 0; yr < OH; yr++) {

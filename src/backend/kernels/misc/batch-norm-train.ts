@@ -10,7 +10,7 @@
  * Statistics are accumulated in float64. Registered on 'wasm' only; `batchNormTraining` throws elsewhere.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasm, f32, type TensorInfo } from './wasm-heap.js';
+import { asWasm, viewF32, type TensorInfo } from '../wasm-heap.js';
 
 export const BN_TRAIN = 'PrunekitBatchNormTrain';
 export const BN_TRAIN_GRAD = 'PrunekitBatchNormTrainGrad';
@@ -30,10 +30,10 @@ const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const yInfo = backend.makeOutput(x.shape.slice(), 'float32');
   const meanInfo = backend.makeOutput([c], 'float32');
   const varInfo = backend.makeOutput([c], 'float32');
-  const xs = f32(backend, x);
-  const g = f32(backend, gamma);
-  const b = f32(backend, beta);
-  const y = f32(backend, yInfo);
+  const xs = viewF32(backend, x);
+  const g = viewF32(backend, gamma);
+  const b = viewF32(backend, beta);
+  const y = viewF32(backend, yInfo);
   const sum = new Float64Array(c);
   const sumSq = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
@@ -46,8 +46,8 @@ const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   }
   const scale = new Float32Array(c);
   const shift = new Float32Array(c);
-  const meanOut = f32(backend, meanInfo);
-  const varOut = f32(backend, varInfo);
+  const meanOut = viewF32(backend, meanInfo);
+  const varOut = viewF32(backend, varInfo);
   for (let k = 0; k < c; k++) {
     const mean = sum[k] / rows;
     const variance = Math.max(0, sumSq[k] / rows - mean * mean);
@@ -71,14 +71,14 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const dxInfo = backend.makeOutput(x.shape.slice(), 'float32');
   const dgInfo = backend.makeOutput([c], 'float32');
   const dbInfo = backend.makeOutput([c], 'float32');
-  const xs = f32(backend, x);
-  const g = f32(backend, gamma);
-  const mu = f32(backend, mean);
-  const vr = f32(backend, variance);
-  const gy = f32(backend, dy);
-  const gm = f32(backend, dmean);
-  const gv = f32(backend, dvariance);
-  const dx = f32(backend, dxInfo);
+  const xs = viewF32(backend, x);
+  const g = viewF32(backend, gamma);
+  const mu = viewF32(backend, mean);
+  const vr = viewF32(backend, variance);
+  const gy = viewF32(backend, dy);
+  const gm = viewF32(backend, dmean);
+  const gv = viewF32(backend, dvariance);
+  const dx = viewF32(backend, dxInfo);
   const sumDy = new Float64Array(c);
   const sumDyXc = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
@@ -93,8 +93,8 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const a = new Float32Array(c); // coefficient of dy
   const bx = new Float32Array(c); // coefficient of (x − μ)
   const c0 = new Float32Array(c); // constant
-  const dgOut = f32(backend, dgInfo);
-  const dbOut = f32(backend, dbInfo);
+  const dgOut = viewF32(backend, dgInfo);
+  const dbOut = viewF32(backend, dbInfo);
   for (let k = 0; k < c; k++) {
     const inv = 1 / Math.sqrt(vr[k] + eps);
     dbOut[k] = sumDy[k];

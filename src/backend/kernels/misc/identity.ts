@@ -5,7 +5,7 @@
  * Casts to bool compute x ≠ 0 (the stock kernel copies through a Uint8Array: −2.3 → 254, 0.2 → 0);
  * other real casts and strings go to the stock kernels.
  */
-import { asWasm, reshapeInfo, type TensorInfo } from './wasm-heap.js';
+import { asWasm, reshapeInfo, type TensorInfo } from '../wasm-heap.js';
 import type { KernelFn } from './replace-kernel.js';
 
 export function makeIdentity(stock: KernelFn | undefined): KernelFn {

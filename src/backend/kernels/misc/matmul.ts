@@ -8,7 +8,7 @@
  * re-packs its right operand on every call, so A·Bᵀ with a large B is cheaper as (B·Aᵀ)ᵀ.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { asWasm, release, reshapeInfo, runWasmKernel, sizeOf, type TensorInfo, type WasmBackend } from './wasm-heap.js';
+import { asWasm, release, reshapeInfo, runWasmKernel, sizeOf, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
 import type { KernelFn } from './replace-kernel.js';
 
 interface MatMulDims {
@@ -56,7 +56,7 @@ export function matMulDims(a: TensorInfo, b: TensorInfo, transposeA: boolean, tr
 
 /** Materialised transpose of the last two axes of a 3-D tensor. */
 function transposeLast2(backend: WasmBackend, x3: TensorInfo): TensorInfo {
-  return runWasmKernel('Transpose', backend, { x: x3 }, { perm: [0, 2, 1] });
+  return runWasmKernel(backend, 'Transpose', { x: x3 }, { perm: [0, 2, 1] });
 }
 
 /**

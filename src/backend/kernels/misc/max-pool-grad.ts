@@ -6,7 +6,7 @@
  * is written once (0 or the gradient), with no per-window scratch arrays.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasm, f32, type TensorInfo } from './wasm-heap.js';
+import { asWasm, viewF32, type TensorInfo } from '../wasm-heap.js';
 import type { KernelFn } from './replace-kernel.js';
 
 export const maxPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) => {
@@ -19,9 +19,9 @@ export const maxPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) =>
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
   const out = backend.makeOutput(input.shape.slice(), 'float32');
-  const dx = f32(backend, out);
-  const x = f32(backend, input);
-  const g = f32(backend, dy);
+  const dx = viewF32(backend, out);
+  const x = viewF32(backend, input);
+  const g = viewF32(backend, dy);
   if (fh === info.strideHeight && fw === info.strideWidth && info.padInfo.top === 0 && info.padInfo.left === 0 && OH * fh <= H && OW * fw <= W) {
     tiledMaxPoolGrad(dx, x, g, batchSize, H, W, C, OH, OW, fh, fw);
     return out;

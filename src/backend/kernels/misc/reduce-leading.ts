@@ -4,7 +4,7 @@
  * reduced axes innermost first. Other axis sets, and non-float32 dtypes, go to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasm, f32, sizeOf, type TensorInfo } from './wasm-heap.js';
+import { asWasm, viewF32, sizeOf, type TensorInfo } from '../wasm-heap.js';
 import type { KernelFn } from './replace-kernel.js';
 
 /** Number of leading axes reduced when `axes` is exactly {0..k-1} (k ≥ 1), else 0. Exported for tests. */
@@ -29,8 +29,8 @@ function makeReduce(kind: 'Sum' | 'Mean', stock: KernelFn | undefined): KernelFn
     const cols = sizeOf(x.shape.slice(k));
     const outShape = keepDims ? x.shape.map((s, i) => (i < k ? 1 : s)) : x.shape.slice(k);
     const out = backend.makeOutput(outShape, 'float32');
-    const src = f32(backend, x);
-    const dst = f32(backend, out);
+    const src = viewF32(backend, x);
+    const dst = viewF32(backend, out);
     const acc = new Float64Array(cols);
     for (let r = 0; r < rows; r++) {
       const base = r * cols;

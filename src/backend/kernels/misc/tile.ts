@@ -3,7 +3,7 @@
  * batch-norm gradient tiles [1,1,1,C] to [N,H,W,C]). Each level copies its block once and then
  * replicates it by doubling block copies.
  */
-import { asWasm, sizeOf, type TensorInfo } from './wasm-heap.js';
+import { asWasm, sizeOf, type TensorInfo } from '../wasm-heap.js';
 import type { KernelFn } from './replace-kernel.js';
 
 type Heap = Float32Array | Int32Array | Uint8Array;
