@@ -16,6 +16,7 @@ import { initBackend } from '../src/backend/index.js';
 import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { createOptimizer, type OptimizerSpec, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
+import { runParentOrChild } from './args.js';
 
 interface NetSpec {
   key: string;
@@ -146,26 +147,4 @@ function parent(args: Map<string, string>): void {
   }
 }
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) continue;
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      m.set(a.slice(2), next);
-      i++;
-    } else m.set(a.slice(2), '');
-  }
-  return m;
-}
-
-const args = parseArgs(process.argv.slice(2));
-if (args.has('child')) {
-  child(args)
-    .then(() => process.exit(0))
-    .catch((e: unknown) => {
-      process.stderr.write(`profile child failed: ${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    });
-} else parent(args);
+runParentOrChild('profile', child, parent);

@@ -18,6 +18,7 @@ import { initBackend } from '../src/backend/index.js';
 import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
+import { runParentOrChild } from './args.js';
 
 interface NetSpec {
   key: string;
@@ -252,28 +253,4 @@ function parent(args: Map<string, string>): void {
   for (const n of notes) console.log(n);
 }
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) continue;
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      m.set(a.slice(2), next);
-      i++;
-    } else m.set(a.slice(2), '');
-  }
-  return m;
-}
-
-const args = parseArgs(process.argv.slice(2));
-if (args.has('child')) {
-  child(args)
-    .then(() => process.exit(0))
-    .catch((e: unknown) => {
-      process.stderr.write(`bench child failed: ${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    });
-} else {
-  parent(args);
-}
+runParentOrChild('bench', child, parent);
