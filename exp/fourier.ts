@@ -63,7 +63,7 @@ interface Plan {
   limitTrain?: number;
   limitTest?: number;
 }
-const FULL: Plan = { seeds: 3, sparsities: [0.95, 0.98], batchSize: 128, teacherEpochs: 4, teacherSteps: 235, roundSteps: 40, stage2Epochs: 5, stage2Steps: 80, analysisSamples: 500 };
+const FULL: Plan = { seeds: 3, sparsities: [0.95, 0.98], batchSize: 128, teacherEpochs: 4, teacherSteps: 235, roundSteps: 40, stage2Epochs: 5, stage2Steps: 40, analysisSamples: 500 };
 const QUICK: Plan = { seeds: 2, sparsities: [0.95, 0.98], batchSize: 128, teacherEpochs: 2, teacherSteps: 15, roundSteps: 2, stage2Epochs: 2, stage2Steps: 5, analysisSamples: 100, limitTrain: 3000, limitTest: 1000 };
 const plan: Plan = { ...(quick ? QUICK : FULL) };
 function intArg(name: string, v: string | undefined, dflt: number): number {
