@@ -10,16 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { patchesFilterGrad, PATCHES_MAX_IN_CHANNELS } from './filter-grad-patches.js';
-import { convGeometry, filterGradPadAfter, type ConvGeometry } from './geometry.js';
+import { convGeometry, filterGradPadAfter, type ConvGeometry, assertDyShape, type ConvGradAttrs } from './geometry.js';
 import { allocF32, conv2dExplicit, release, runWasmKernel, transpose, viewF32, withShape, type Info, type WasmBackend } from './wasm-heap.js';
 
 const NAME = 'Conv2DBackpropFilter';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'same' | 'valid' | number | number[][];
-  dataFormat?: string;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 
@@ -99,10 +95,7 @@ export function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const a = args.attrs as unknown as Attrs;
   const g = convGeometry(NAME, x.shape, a.filterShape, a, false);
-  const expected = [g.batch, g.outH, g.outW, g.outC];
-  if (dy.shape.join() !== expected.join()) {
-    throw new Error(`prunekit wasm ${NAME}: dy has shape [${dy.shape}] but the forward conv of [${x.shape}] with filter [${a.filterShape}] gives [${expected}]`);
-  }
+  assertDyShape(NAME, dy.shape, g, `conv of [${x.shape}] with filter [${a.filterShape}]`);
   if (isPlainPointwise(g)) return pointwiseFilterGrad(backend, x, dy, g);
   if (g.inC <= PATCHES_MAX_IN_CHANNELS) return patchesFilterGrad(backend, x, dy, g);
   return convFilterGrad(backend, x, dy, g);

@@ -8,7 +8,7 @@
  * multiplier 1 (sub-filters flipped only, XNNPACK depthwise kernel): `phasedBackpropInput(…, 'depthwise')`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry, inputGradPhases, type ConvGeometry, type InputGradPhase } from './geometry.js';
+import { convGeometry, inputGradPhases, type ConvGeometry, type InputGradPhase, assertDyShape, type ConvGradAttrs } from './geometry.js';
 import { scatterStrided } from './heap-copy.js';
 import { allocF32, conv2dExplicit, depthwiseConv2dExplicit, release, viewF32, type Info, type WasmBackend } from './wasm-heap.js';
 
@@ -17,11 +17,7 @@ export type FilterKind = 'conv' | 'depthwise';
 
 const NAME = 'Conv2DBackpropInput';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'same' | 'valid' | number | number[][];
-  dataFormat?: string;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvGradAttrs {
   inputShape: [number, number, number, number];
 }
 
@@ -117,9 +113,6 @@ export function conv2DBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; a
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const a = args.attrs as unknown as Attrs;
   const g = convGeometry(NAME, a.inputShape, filter.shape, a, false);
-  const expected = [g.batch, g.outH, g.outW, g.outC];
-  if (dy.shape.join() !== expected.join()) {
-    throw new Error(`prunekit wasm ${NAME}: dy has shape [${dy.shape}] but the forward conv of [${a.inputShape}] with filter [${filter.shape}] gives [${expected}]`);
-  }
+  assertDyShape(NAME, dy.shape, g, `conv of [${a.inputShape}] with filter [${filter.shape}]`);
   return phasedBackpropInput(backend, dy, filter, g, 'conv');
 }

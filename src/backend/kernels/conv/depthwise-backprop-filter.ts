@@ -4,16 +4,12 @@
  * dW[ky,kx,c,q] = Σ_{b,oy,ox} x[b, oy·sH+ky·dH−pT, ox·sW+kx·dW−pL, c] · dy[b,oy,ox,c·m+q].
  */
 import * as tf from '@tensorflow/tfjs';
-import { convGeometry } from './geometry.js';
+import { convGeometry, assertDyShape, type ConvGradAttrs } from './geometry.js';
 import { allocF32, viewF32, type Info, type WasmBackend } from './wasm-heap.js';
 
 const NAME = 'DepthwiseConv2dNativeBackpropFilter';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'same' | 'valid' | number | number[][];
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 
@@ -22,10 +18,7 @@ export function depthwiseBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMa
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const a = args.attrs as unknown as Attrs;
   const g = convGeometry(NAME, x.shape, a.filterShape, a, true);
-  const expected = [g.batch, g.outH, g.outW, g.outC];
-  if (dy.shape.join() !== expected.join()) {
-    throw new Error(`prunekit wasm ${NAME}: dy has shape [${dy.shape}] but the forward depthwise conv of [${x.shape}] with filter [${a.filterShape}] gives [${expected}]`);
-  }
+  assertDyShape(NAME, dy.shape, g, `depthwise conv of [${x.shape}] with filter [${a.filterShape}]`);
   const C = g.inC;
   const m = a.filterShape[3];
   const cm = C * m;

@@ -6,16 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { phasedBackpropInput } from './backprop-input.js';
-import { convGeometry, type ConvGeometry } from './geometry.js';
+import { convGeometry, type ConvGeometry, assertDyShape, type ConvGradAttrs } from './geometry.js';
 import { allocF32, viewF32, type Info, type WasmBackend } from './wasm-heap.js';
 
 const NAME = 'DepthwiseConv2dNativeBackpropInput';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'same' | 'valid' | number | number[][];
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvGradAttrs {
   inputShape: [number, number, number, number];
 }
 
@@ -24,10 +20,7 @@ export function depthwiseBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const a = args.attrs as unknown as Attrs;
   const g = convGeometry(NAME, a.inputShape, filter.shape, a, true);
-  const expected = [g.batch, g.outH, g.outW, g.outC];
-  if (dy.shape.join() !== expected.join()) {
-    throw new Error(`prunekit wasm ${NAME}: dy has shape [${dy.shape}] but the forward depthwise conv of [${a.inputShape}] with filter [${filter.shape}] gives [${expected}]`);
-  }
+  assertDyShape(NAME, dy.shape, g, `depthwise conv of [${a.inputShape}] with filter [${filter.shape}]`);
   if (filter.shape[3] === 1 && g.dH === 1 && g.dW === 1) return phasedBackpropInput(backend, dy, filter, g, 'depthwise');
   return loopBackpropInput(backend, dy, filter, g);
 }

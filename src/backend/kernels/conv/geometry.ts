@@ -130,3 +130,20 @@ export function convGeometry(
     padLeft: info.padInfo.left,
   };
 }
+
+/** Attributes shared by the conv-gradient kernels (as tfjs passes them). */
+export interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number | number[][];
+  dilations?: number | [number, number];
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Throws a clear error when dy is not the output shape of the forward conv `g` describes. */
+export function assertDyShape(kernelName: string, dyShape: readonly number[], g: ConvGeometry, forward: string): void {
+  const expected = [g.batch, g.outH, g.outW, g.outC];
+  if (dyShape.join() !== expected.join()) {
+    throw new Error(`prunekit wasm ${kernelName}: dy has shape [${dyShape}] but the forward ${forward} gives [${expected}]`);
+  }
+}
