@@ -13,6 +13,7 @@ import { createRng, randNormal } from '../util/random.js';
 import { foldBatchNorm } from './fold-bn.js';
 import { finetuneStructured, type FinetuneOptions, type FinetuneResult } from './finetune.js';
 import { pruneFilters, type PruneFiltersOptions, type PruneFiltersReport } from './prune-filters.js';
+import { maxRelError } from '../util/rel-error.js';
 
 /** Labels of the four models timed by `pruneAndFinetune` (speedups are relative to 'dense'). */
 export const LATENCY_LABELS = ['dense', 'pruned', 'dense, BN folded', 'pruned, BN folded'] as const;
@@ -94,13 +95,7 @@ export function outputRelError(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tenso
   const va = ya.dataSync();
   const vb = yb.dataSync();
   tf.dispose([ya, yb]);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < va.length; i++) {
-    num = Math.max(num, Math.abs(va[i] - vb[i]));
-    den = Math.max(den, Math.abs(vb[i]));
-  }
-  return num / (den + 1e-12);
+  return maxRelError(va, vb);
 }
 
 /**

@@ -1,22 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ensureWasm, relError, runOn, seededValues } from '../helpers/backends.js';
+import { ensureWasm, seededValues, expectMatchesCpu } from '../helpers/backends.js';
 import { batchNormTraining } from '../../src/backend/kernels/misc/batch-norm-train.js';
 
 const TOL = 1e-4;
 const t = (shape: number[], seed: number, scale = 1, offset = 0): tf.Tensor =>
   tf.tensor(seededValues(shape.reduce((p, q) => p * q, 1), seed).map((v) => v * scale + offset), shape);
 
-async function compare(name: string, fn: () => tf.Tensor[]): Promise<void> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn('wasm', fn);
-  for (let i = 0; i < ref.values.length; i++) {
-    assert.deepEqual(got.shapes[i], ref.shapes[i], `${name}: output ${i} shape`);
-    const e = relError(got.values[i], ref.values[i]);
-    assert.ok(e < TOL, `${name}: output ${i} relative error ${e}`);
-  }
-}
+const compare = (name: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> => expectMatchesCpu(name, fn, TOL);
 
 /** Frees a layer's weights (Layer.dispose refuses layers never applied symbolically). */
 function disposeLayer(layer: tf.layers.Layer): void {

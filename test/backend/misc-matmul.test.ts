@@ -1,20 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { relError, runOn, seededValues } from '../helpers/backends.js';
+import { seededValues, expectMatchesCpu } from '../helpers/backends.js';
 
 const TOL = 1e-4;
 
-async function compare(name: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn('wasm', fn);
-  assert.equal(got.values.length, ref.values.length, name);
-  for (let i = 0; i < ref.values.length; i++) {
-    assert.deepEqual(got.shapes[i], ref.shapes[i], `${name}: output ${i} shape`);
-    const e = relError(got.values[i], ref.values[i]);
-    assert.ok(e < TOL, `${name}: output ${i} relative error ${e}`);
-  }
-}
+const compare = (name: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> => expectMatchesCpu(name, fn, TOL);
 
 const t = (shape: number[], seed: number): tf.Tensor => tf.tensor(seededValues(shape.reduce((p, q) => p * q, 1), seed), shape);
 

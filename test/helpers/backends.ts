@@ -2,7 +2,9 @@
  * Test helpers: run the same computation on the `cpu` reference backend and on `wasm`
  * (with prunekit's kernels registered) and compare.
  */
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { maxRelError } from '../../src/util/rel-error.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/backend/kernels/index.js';
 
@@ -32,16 +34,19 @@ export async function runOn(
   return { values, shapes };
 }
 
-/** max |a−b| / max(1, max|b|)-style relative error: max_i |a_i − b_i| / (max_i |b_i| + 1e-12). */
-export function relError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
+/** Relative error of `a` against the reference `b` (see src/util/rel-error.ts). */
+export const relError = maxRelError;
+
+/** Asserts that `fn` gives the same outputs (count, shapes, relative error < tol) on wasm as on cpu. */
+export async function expectMatchesCpu(name: string, fn: () => tf.Tensor | tf.Tensor[], tol = 1e-4): Promise<void> {
+  const ref = await runOn('cpu', fn);
+  const got = await runOn('wasm', fn);
+  assert.equal(got.values.length, ref.values.length, `${name}: number of outputs`);
+  for (let i = 0; i < ref.values.length; i++) {
+    assert.deepEqual(got.shapes[i], ref.shapes[i], `${name}: output ${i} shape`);
+    const e = relError(got.values[i], ref.values[i]);
+    assert.ok(e < tol, `${name}: output ${i} relative error ${e}`);
   }
-  return num / (den + 1e-12);
 }
 
 /** Deterministic pseudo-random values in [-1, 1) (mulberry32). */

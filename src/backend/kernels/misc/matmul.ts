@@ -72,19 +72,31 @@ export function preferSwapped(d: MatMulDims, transposeA: boolean, transposeB: bo
   return swapped < direct;
 }
 
+/**
+ * The part both kernels share: undefined when the stock kernel should run (no transpose, or not float32);
+ * otherwise the wasm backend, the dimensions and 3-D views of the stored operands (release a3 and b3).
+ */
+function transposedOperands(
+  inputs: tf.NamedTensorInfoMap,
+  anyBackend: unknown,
+  attrs: tf.NamedAttrMap | undefined,
+  kernelName: string,
+): { backend: WasmBackend; d: MatMulDims; a3: TensorInfo; b3: TensorInfo; transposeA: boolean; transposeB: boolean } | undefined {
+  const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+  const transposeA = Boolean(attrs?.transposeA);
+  const transposeB = Boolean(attrs?.transposeB);
+  if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const backend = asWasm(anyBackend);
+  const d = matMulDims(a, b, transposeA, transposeB, kernelName);
+  return { backend, d, a3: reshapeInfo(backend, a, d.a3), b3: reshapeInfo(backend, b, d.b3), transposeA, transposeB };
+}
+
 export function makeBatchMatMul(stock: KernelFn | undefined): KernelFn {
   if (stock === undefined) throw new Error('prunekit: stock wasm BatchMatMul kernel missing (tfjs-backend-wasm 4.22.0 expected)');
   return ({ inputs, backend: anyBackend, attrs }) => {
-    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-    const transposeA = Boolean(attrs?.transposeA);
-    const transposeB = Boolean(attrs?.transposeB);
-    if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-      return stock({ inputs, backend: anyBackend, attrs });
-    }
-    const backend = asWasm(anyBackend);
-    const d = matMulDims(a, b, transposeA, transposeB, 'BatchMatMul');
-    const a3 = reshapeInfo(backend, a, d.a3);
-    const b3 = reshapeInfo(backend, b, d.b3);
+    const ops = transposedOperands(inputs, anyBackend, attrs, 'BatchMatMul');
+    if (ops === undefined) return stock({ inputs, backend: anyBackend, attrs });
+    const { backend, d, a3, b3, transposeA, transposeB } = ops;
     const temps: TensorInfo[] = [a3, b3];
     const plain = (left: TensorInfo, right: TensorInfo): TensorInfo =>
       stock({ inputs: { a: left, b: right }, backend: anyBackend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
@@ -113,17 +125,10 @@ export function makeBatchMatMul(stock: KernelFn | undefined): KernelFn {
 export function makeFusedMatMul(stock: KernelFn | undefined): KernelFn {
   if (stock === undefined) throw new Error('prunekit: stock wasm _FusedMatMul kernel missing (tfjs-backend-wasm 4.22.0 expected)');
   return ({ inputs, backend: anyBackend, attrs }) => {
-    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-    const transposeA = Boolean(attrs?.transposeA);
-    const transposeB = Boolean(attrs?.transposeB);
-    if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-      return stock({ inputs, backend: anyBackend, attrs });
-    }
     // Bias and activation apply to the output, so only the operands are materialised here.
-    const backend = asWasm(anyBackend);
-    const d = matMulDims(a, b, transposeA, transposeB, '_FusedMatMul');
-    const a3 = reshapeInfo(backend, a, d.a3);
-    const b3 = reshapeInfo(backend, b, d.b3);
+    const ops = transposedOperands(inputs, anyBackend, attrs, '_FusedMatMul');
+    if (ops === undefined) return stock({ inputs, backend: anyBackend, attrs });
+    const { backend, d, a3, b3, transposeA, transposeB } = ops;
     const left = transposeA ? transposeLast2(backend, a3) : a3;
     const right = transposeB ? transposeLast2(backend, b3) : b3;
     const out = stock({
