@@ -38,6 +38,7 @@ import { uniformRateForBudget } from '../src/structured/budget.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { trainModel } from '../src/train/loop.js';
 import { markdownTable } from '../src/report/markdown.js';
+import { numArg } from './args.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,13 +54,6 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
   },
 });
-
-function numArg(name: string, v: string | undefined, dflt: number, min: number, integer = true): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${v}'`);
-  return n;
-}
 
 const quick = args.quick ?? false;
 const FULL = { seeds: 2, pretrainSteps: 400, finetuneEpochs: 2, finetuneSteps: 30, calibBatches: 5, limitTrain: undefined as number | undefined, limitTest: undefined as number | undefined };

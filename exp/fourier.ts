@@ -36,6 +36,7 @@ import { FrequencyAnalyzer, type FrequencyAnalysis } from '../src/spectral/analy
 import { evaluate } from '../src/train/evaluate.js';
 import { trainModel } from '../src/train/loop.js';
 import { markdownTable } from '../src/report/markdown.js';
+import { numArg } from './args.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,12 +67,7 @@ interface Plan {
 const FULL: Plan = { seeds: 3, sparsities: [0.95, 0.98], batchSize: 128, teacherEpochs: 4, teacherSteps: 235, roundSteps: 40, stage2Epochs: 5, stage2Steps: 40, analysisSamples: 500 };
 const QUICK: Plan = { seeds: 2, sparsities: [0.95, 0.98], batchSize: 128, teacherEpochs: 2, teacherSteps: 15, roundSteps: 2, stage2Epochs: 2, stage2Steps: 5, analysisSamples: 100, limitTrain: 3000, limitTest: 1000 };
 const plan: Plan = { ...(quick ? QUICK : FULL) };
-function intArg(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be an integer ≥ 1, got '${v}'`);
-  return n;
-}
+const intArg = (name: string, v: string | undefined, dflt: number): number => numArg(name, v, dflt, 1);
 plan.seeds = intArg('seeds', args.seeds, plan.seeds);
 plan.stage2Epochs = intArg('stage2-epochs', args['stage2-epochs'], plan.stage2Epochs);
 plan.stage2Steps = intArg('stage2-steps', args['stage2-steps'], plan.stage2Steps);

@@ -25,6 +25,7 @@ import { oneShotRemaining } from '../src/prune/schedules.js';
 import { writeHtmlReport } from '../src/report/html.js';
 import { trainModel } from '../src/train/loop.js';
 import { markdownTable } from '../src/report/markdown.js';
+import { numArg } from './args.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,12 +38,7 @@ const { values: args } = parseArgs({
   },
 });
 
-function intArg(name: string, v: string | undefined, dflt: number, min: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-}
+const intArg = numArg;
 
 const quick = args.quick ?? false;
 const FULL = { seeds: 3, pretrainSteps: 6000, finetuneSteps: 250, its: [4, 5, 6, 7, 8, 9, 10], limitTrain: undefined as number | undefined, limitTest: undefined as number | undefined };
