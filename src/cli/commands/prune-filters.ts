@@ -1,17 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadDataset } from '../../data/registry.js';
 import { resolveModel } from '../../models/resolve.js';
 import { saveModel } from '../../io/model-folder.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
-import { parseRateExpression } from '../../structured/rates.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
 import { docText, pruneFiltersDoc } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseFloatOption, parseIntOption } from '../options.js';
+import { parseChoice, parseFloatOption, parseIntList, parseIntOption, parseRates } from '../options.js';
 
 interface PruneFiltersFlags {
   model: string;
@@ -39,23 +38,6 @@ interface PruneFiltersFlags {
   out: string;
   report?: string;
   exportInference?: string;
-}
-
-function parseRates(v: string): string {
-  try {
-    parseRateExpression(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return v;
-}
-
-function parseBatches(v: string): number[] {
-  const list = v.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new InvalidArgumentError(`--latency-batches must be a comma-separated list of positive integers (e.g. 1,64), got '${v}'`);
-  }
-  return list;
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
@@ -86,7 +68,7 @@ export function registerPruneFilters(program: Command): void {
     .requiredOption('-o, --out <dir>', 'write the pruned, fine-tuned model folder here')
     .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'dct')
-    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates)
+    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates('--rates'))
     .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate)', parseFloatOption('--flops-reduction', 0, 1))
     .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate)', parseFloatOption('--params-reduction', 0, 1))
     .option('--calib <n>', 'calibration images from the training split (dct, dct_low, dct_dc, hrank; reference 5 × 128)', parseIntOption('--calib', 1), 640)
@@ -103,7 +85,7 @@ export function registerPruneFilters(program: Command): void {
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--no-latency', 'skip the latency measurement')
-    .option('--latency-batches <list>', 'batch sizes for latency', parseBatches, [1, 64])
+    .option('--latency-batches <list>', 'batch sizes for latency', parseIntList('--latency-batches', 1), [1, 64])
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
     .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { batchCount } from '../../data/batches.js';
 import { loadDataset } from '../../data/registry.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -25,7 +25,7 @@ import { aggregateResults, buildPruneReport, layersTable, levelsTable } from '..
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseFloatOption, parseIntOption, parseShape } from '../options.js';
+import { parseChoice, parseFloatOption, parseFractionList, parseIntList, parseIntOption, parseNameList, parseShape } from '../options.js';
 
 interface PruneFlags {
   model: string;
@@ -55,30 +55,6 @@ interface PruneFlags {
   report?: string;
   sparse?: boolean;
 }
-
-function parseFractions(flag: string): (v: string) => number[] {
-  return (v: string) => {
-    const list = v.split(',').map((s) => Number(s.trim()));
-    if (list.length === 0 || list.some((x) => !(Number.isFinite(x) && x >= 0 && x < 1))) {
-      throw new InvalidArgumentError(`${flag} must be a comma-separated list of fractions in [0, 1), got '${v}'`);
-    }
-    return list;
-  };
-}
-
-/** "4,5,6" or "4-10" or "4..10". */
-function parseIts(v: string): number[] {
-  const range = /^\s*(\d+)\s*(?:-|\.\.)\s*(\d+)\s*$/.exec(v);
-  const list = range
-    ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i)
-    : v.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 0)) {
-    throw new InvalidArgumentError(`--its must be non-negative integers, as 4,5,6 or 4-10, got '${v}'`);
-  }
-  return list;
-}
-
-const parseList = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
 /** Every check that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFlags): void {
@@ -122,9 +98,9 @@ export function registerPrune(program: Command): void {
     .requiredOption('-m, --model <spec>', 'model folder (or a zoo model name: prunes its untrained weights)')
     .requiredOption('--method <name>', `pruning method: ${METHOD_NAMES.join(' | ')}`)
     .option('-s, --sparsity <x>', 'fraction of weights to prune (uniform per layer, or global for *_global_normalize); gradual: final sparsity; iterative: reached after --rounds', parseFloatOption('--sparsity', 0, 0.999999))
-    .option('--ratios <r1,r2,…>', 'per-layer ratios (one per prunable layer); with --its the ratios pruned per iteration; iterative: per round', parseFractions('--ratios'))
-    .option('--levels <s1,s2,…>', 'one-shot at several sparsities, each from the same dense model (--out gets the last)', parseFractions('--levels'))
-    .option('--its <list>', 'one-shot levels it (4,5,6 or 4-10): layer l pruned to 1 − (1 − ratio_l)^it', parseIts)
+    .option('--ratios <r1,r2,…>', 'per-layer ratios (one per prunable layer); with --its the ratios pruned per iteration; iterative: per round', parseFractionList('--ratios'))
+    .option('--levels <s1,s2,…>', 'one-shot at several sparsities, each from the same dense model (--out gets the last)', parseFractionList('--levels'))
+    .option('--its <list>', 'one-shot levels it (4,5,6 or 4-10): layer l pruned to 1 − (1 − ratio_l)^it', parseIntList('--its', 0, { ranges: true }))
     .option('--schedule <kind>', 'oneshot | iterative | gradual', parseChoice('--schedule', ['oneshot', 'iterative', 'gradual'] as const), 'oneshot')
     .option('--rounds <n>', 'iterative: prune-and-fine-tune rounds', parseIntOption('--rounds', 1), 3)
     .option('--initial-sparsity <x>', 'gradual: sparsity at --begin-step', parseFloatOption('--initial-sparsity', 0, 0.999999), 0)
@@ -138,7 +114,7 @@ export function registerPrune(program: Command): void {
     .option('-b, --batch-size <n>', 'fine-tuning batch size', parseIntOption('--batch-size', 1), 60)
     .option('--lr <x>', 'Adam learning rate for fine-tuning', parseFloatOption('--lr', 0), 1.2e-3)
     .option('--seed <n>', 'seed for pruning (rp), data subsets and fine-tuning batches', parseIntOption('--seed'), 0)
-    .option('--exclude <layers>', 'comma-separated layer names never pruned', parseList)
+    .option('--exclude <layers>', 'comma-separated layer names never pruned', parseNameList('--exclude'))
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
