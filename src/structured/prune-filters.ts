@@ -13,6 +13,7 @@ import { checkConstraints, groupBounds, ignoredGroups, resolveRates, selectTopCo
 import { globalWidthsForBudget, globalWidthsForFraction, uniformRateForBudget, type ScoreNormalization } from './budget.js';
 import { structureCost, type Cost } from './cost.js';
 import { checkCriterion, scoreChannels, type CriterionName } from './criteria/index.js';
+import { buildStructuredRecord, type StructuredPruningRecord } from './record.js';
 
 export type Ranking = 'uniform' | 'global';
 export const RANKINGS: readonly Ranking[] = ['uniform', 'global'];
@@ -95,7 +96,7 @@ export function constraintsOf(opts: RateConstraints): RateConstraints {
 export async function pruneFilters(
   model: tf.LayersModel,
   opts: PruneFiltersOptions,
-): Promise<{ model: tf.LayersModel; keep: Map<number, Int32Array>; report: PruneFiltersReport }> {
+): Promise<{ model: tf.LayersModel; keep: Map<number, Int32Array>; report: PruneFiltersReport; record: StructuredPruningRecord }> {
   checkPruneFiltersOptions(opts);
   const criterion = opts.criterion;
   const ranking = opts.ranking ?? 'uniform';
@@ -172,5 +173,6 @@ export async function pruneFilters(
     after,
     reduction: { macs: 1 - after.macs / before.macs, params: 1 - after.params / before.params },
   };
-  return { model: pruned, keep, report };
+  const record = buildStructuredRecord({ graph, options: opts, keep, cost: { before, after } });
+  return { model: pruned, keep, report, record };
 }
