@@ -38,6 +38,16 @@ function unreachable(metric: BudgetMetric, reduction: number, most: number): Err
   );
 }
 
+/** Throws the clear "cannot cut" error when even every bounded group at its fewest channels misses the target. */
+export function checkBudgetReachable(model: tf.LayersModel, graph: ChannelGraph, metric: BudgetMetric, reduction: number, constraints: RateConstraints = {}): void {
+  checkReduction(metric, reduction);
+  const bounds = groupBounds(graph, constraints);
+  const before = structureCost(model, graph)[metric];
+  const least = new Map(bounds.map((b) => [b.group.id, boundedWidth(b, b.min, constraints.roundTo)]));
+  const most = 1 - structureCost(model, graph, least)[metric] / before;
+  if (most < reduction) throw unreachable(metric, reduction, most);
+}
+
 /** Width per bounded group at a uniform rate. */
 export function uniformWidths(bounds: readonly GroupBound[], rate: number, roundTo = 1): Map<number, number> {
   const w = new Map<number, number>();

@@ -7,9 +7,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/types.js';
-import { buildChannelGraph, prunableGroups } from './graph.js';
+import { buildChannelGraph, prunableGroups, type ChannelGraph } from './graph.js';
 import { removeChannels } from './surgery.js';
-import { checkConstraints, groupBounds, ignoredGroups, resolveRates, selectTopCount, widthsForRates, type RateConstraints, type RateSpec } from './rates.js';
+import { boundedWidth, checkConstraints, groupBounds, ignoredGroups, resolveRates, selectTopCount, widthsForRates, type RateConstraints, type RateSpec } from './rates.js';
 import { globalWidthsForBudget, globalWidthsForFraction, uniformRateForBudget, type ScoreNormalization } from './budget.js';
 import { structureCost, type Cost } from './cost.js';
 import { checkCriterion, scoreChannels, type CriterionName } from './criteria/index.js';
@@ -64,8 +64,10 @@ export interface PruneFiltersReport {
   hook: 'pre-pool' | 'post-pool';
   mode: 'rates' | 'flops' | 'params' | 'widths';
   ranking: Ranking;
-  /** The uniform rate found in budget mode (uniform ranking). */
+  /** The uniform rate found in budget mode (uniform ranking, one step). */
   uniformRate?: number;
+  /** Prune → fine-tune steps, when more than one. */
+  steps?: number;
   /** The constraints applied (absent ones were not given). */
   constraints: { ignore?: string[]; maxRate?: number; roundTo?: number };
   groups: PruneFiltersGroupReport[];
@@ -73,6 +75,45 @@ export interface PruneFiltersReport {
   before: Cost;
   after: Cost;
   reduction: { macs: number; params: number };
+}
+
+/**
+ * The report of a structured run on `model` (the dense one) for kept indices `keep`: widths, rates
+ * (asked, the uniform budget rate, or else the achieved 1 − kept/C), constraints and costs.
+ */
+export function filtersReport(
+  model: tf.LayersModel,
+  graph: ChannelGraph,
+  opts: PruneFiltersOptions,
+  keep: ReadonlyMap<number, Int32Array>,
+  extra: { asked?: ReadonlyMap<number, number>; uniformRate?: number; steps?: number } = {},
+): PruneFiltersReport {
+  const ignored = ignoredGroups(graph, opts.ignore);
+  const mode: PruneFiltersReport['mode'] =
+    opts.rates !== undefined ? 'rates' : opts.flopsReduction !== undefined ? 'flops' : opts.paramsReduction !== undefined ? 'params' : 'widths';
+  const before = structureCost(model, graph);
+  const after = structureCost(model, graph, new Map([...keep].map(([id, k]) => [id, k.length])));
+  return {
+    criterion: opts.criterion,
+    hook: opts.hook ?? 'pre-pool',
+    mode,
+    ranking: opts.ranking ?? 'uniform',
+    ...(extra.uniformRate !== undefined ? { uniformRate: extra.uniformRate } : {}),
+    ...(extra.steps !== undefined && extra.steps > 1 ? { steps: extra.steps } : {}),
+    constraints: {
+      ...(opts.ignore?.length ? { ignore: [...opts.ignore] } : {}),
+      ...(opts.maxRate !== undefined ? { maxRate: opts.maxRate } : {}),
+      ...(opts.roundTo !== undefined ? { roundTo: opts.roundTo } : {}),
+    },
+    groups: prunableGroups(graph).map((g) => {
+      const kept = keep.get(g.id)?.length ?? g.channels;
+      const rate = ignored.has(g.id) ? 0 : (extra.asked?.get(g.id) ?? extra.uniformRate ?? (extra.asked ? 0 : 1 - kept / g.channels));
+      return { id: g.id, producers: g.producers, channels: g.channels, kept, rate, ...(ignored.has(g.id) ? { ignored: true } : {}) };
+    }),
+    before,
+    after,
+    reduction: { macs: 1 - after.macs / before.macs, params: 1 - after.params / before.params },
+  };
 }
 
 /** Checks the option combination before any work (modes, ranking, constraints). */
@@ -130,7 +171,7 @@ export async function pruneFilters(
         if (w === g.channels) continue;
         throw new Error(`widths: '${name}' cannot be pruned: ${ignored.has(g.id) ? 'it is ignored' : g.fixedReason}`);
       }
-      widths.set(g.id, Math.max(w, b.min));
+      widths.set(g.id, boundedWidth(b, w, opts.roundTo));
     }
   } else if (mode === 'rates' && ranking === 'uniform') {
     asked = resolveRates(graph, opts.rates!);
@@ -151,28 +192,8 @@ export async function pruneFilters(
   const keep = new Map<number, Int32Array>();
   for (const [id, w] of active) keep.set(id, selectTopCount(scores!.get(id)!, w));
   const pruned = await removeChannels(model, keep, { copyBN: opts.copyBN, graph });
-  const before = structureCost(model, graph);
-  const after = structureCost(model, graph, new Map([...keep].map(([id, k]) => [id, k.length])));
-  const report: PruneFiltersReport = {
-    criterion,
-    hook: opts.hook ?? 'pre-pool',
-    mode,
-    ranking,
-    ...(uniformRate !== undefined ? { uniformRate } : {}),
-    constraints: {
-      ...(opts.ignore?.length ? { ignore: [...opts.ignore] } : {}),
-      ...(opts.maxRate !== undefined ? { maxRate: opts.maxRate } : {}),
-      ...(opts.roundTo !== undefined ? { roundTo: opts.roundTo } : {}),
-    },
-    groups: prunableGroups(graph).map((g) => {
-      const kept = keep.get(g.id)?.length ?? g.channels;
-      const rate = ignored.has(g.id) ? 0 : asked ? (asked.get(g.id) ?? 0) : mode === 'flops' || mode === 'params' ? (uniformRate ?? 1 - kept / g.channels) : 1 - kept / g.channels;
-      return { id: g.id, producers: g.producers, channels: g.channels, kept, rate, ...(ignored.has(g.id) ? { ignored: true } : {}) };
-    }),
-    before,
-    after,
-    reduction: { macs: 1 - after.macs / before.macs, params: 1 - after.params / before.params },
-  };
+  const report = filtersReport(model, graph, opts, keep, { asked, uniformRate });
+  const { before, after } = report;
   const record = buildStructuredRecord({ graph, options: opts, keep, cost: { before, after } });
   return { model: pruned, keep, report, record };
 }
