@@ -17,12 +17,15 @@ export { sizeReport, type SizeReport } from './io/sparse-size.js';
 export { countModel, formatCountTable } from './report/count.js';
 export { pruneModel, computeMasks, maskEnforcer, applyMasks, MaskSet, replayRecord, METHOD_NAMES } from './prune/index.js';
 export { pruneFilters, removeChannels, buildChannelGraph, foldBatchNorm } from './structured/index.js';
+export { registerLayerHandler, getLayerHandler, registeredLayerClasses, flattenModel } from './graph/index.js';
+export type { LayerHandler, LayerRole, LayerCost, CostIO, SliceIO, KernelFacet } from './graph/index.js';
 
 export * as data from './data/index.js';
 export * as models from './models/index.js';
 export * as train from './train/index.js';
 export * as prune from './prune/index.js';
 export * as structured from './structured/index.js';
+export * as graph from './graph/index.js';
 export * as spectral from './spectral/index.js';
 export * as distill from './distill/index.js';
 export { fourierPrune, findMasks, retrainMasked, createDistillLoss, kdLoss } from './distill/index.js';

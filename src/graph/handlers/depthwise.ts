@@ -1,0 +1,33 @@
+/**
+ * DepthwiseConv2D: depthwise_kernel [kh, kw, C, M], output channel c·M + m reads input channel c.
+ * Channel-wise for the channel graph (depth multiplier 1 only); MACs = Hout·Wout·kh·kw·C·M.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerLayerHandler } from '../handler.js';
+import { abs, cfgOf, checkChannelsLast, gatherAxis, kernelSize, lastOf, prod, spatial, sq, sumAlongAxis, useBias, weightValues } from './util.js';
+
+registerLayerHandler('DepthwiseConv2D', {
+  role: 'channelwise',
+  needsChannelAxis: true,
+  check(layer: tf.layers.Layer) {
+    checkChannelsLast(layer);
+    const mult = cfgOf(layer).depthMultiplier ?? 1;
+    if (mult !== 1) throw new Error(`DepthwiseConv2D '${layer.name}' has depthMultiplier ${String(mult)}; only 1 is supported by the channel graph`);
+  },
+  slice(role, t, io) {
+    if (role === 'depthwise_kernel') return gatherAxis(t, io.inKeep, 2);
+    if (role === 'bias') return gatherAxis(t, io.inKeep, 0);
+    throw new Error(`layer '${io.layer.name}': unexpected weight '${role}'`);
+  },
+  cost(io) {
+    const out = lastOf(io.outShape);
+    const w = prod(kernelSize(io.config, 2)) * out;
+    const bias = useBias(io) ? out : 0;
+    return { macs: prod(spatial(io.outShape)) * w, convDense: true, params: w + bias, trainableParams: w + bias };
+  },
+  kernel: {
+    outputEnergy: (l) => { const { v, shape } = weightValues(l, 'depthwise_kernel'); return sumAlongAxis(v, [shape[0] * shape[1], shape[2] * shape[3]], 1, sq); },
+    inputEnergy: (l) => { const { v, shape } = weightValues(l, 'depthwise_kernel'); return sumAlongAxis(v, shape, 2, sq); },
+  },
+  outputL1: (l) => { const { v, shape } = weightValues(l, 'depthwise_kernel'); return sumAlongAxis(v, [shape[0] * shape[1], shape[2] * shape[3]], 1, abs); },
+});
