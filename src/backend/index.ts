@@ -5,12 +5,15 @@
  * prunekit's training kernels (threaded, see ./threads.ts) → `cpu`. Precedence: `initBackend({ backend,
  * threads })` (the CLI passes its `--backend` / `--threads` flags here) → the environment variables
  * `PRUNEKIT_BACKEND` / `PRUNEKIT_THREADS` → `auto` and all usable cores. The choice is printed to stderr.
+ * `webgpu` (./webgpu.ts: tfjs-backend-webgpu on Dawn, optional packages) is used only when asked for;
+ * when no adapter can be created it falls back to `auto` and prints why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './kernels/index.js';
 import { MAX_WASM_THREADS, prepareWasmThreads } from './threads.js';
+import { prepareWebGpu } from './webgpu.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';
 export type BackendChoice = BackendName | 'auto';
 
 export interface BackendOptions {
@@ -32,7 +35,7 @@ export interface BackendInfo {
 
 let current: BackendInfo | undefined;
 
-const VALID: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const VALID: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgpu'];
 
 /** Parses a backend name ('node' is accepted for 'tensorflow'); `source` names the flag/variable in errors. */
 export function parseBackendChoice(value: string | undefined, source: string): BackendChoice | undefined {
@@ -107,6 +110,17 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     if (threads === undefined || threads === current.threads || current.name !== 'wasm') return current;
   }
   let info: BackendInfo;
+  let fallbackNote = '';
+  if (choice === 'webgpu') {
+    const gpu = await prepareWebGpu();
+    if (gpu.ok && (await tf.setBackend('webgpu'))) {
+      await tf.ready();
+      current = { name: 'webgpu', threads: 0, detail: `${gpu.detail}; only asynchronous reads` };
+      if (opts.log ?? true) process.stderr.write(describe(current));
+      return current;
+    }
+    fallbackNote = `webgpu unavailable: ${gpu.ok ? 'the backend failed to initialise' : gpu.reason}; `;
+  }
   if (choice === 'tensorflow' || (choice === 'auto' && (await tryTfjsNode()))) {
     if (choice === 'tensorflow' && !(await tryTfjsNode())) {
       throw new Error(
@@ -118,7 +132,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     info = { name: 'tensorflow', threads: 0, detail: '@tensorflow/tfjs-node (native TensorFlow)' };
   } else if (choice === 'wasm') {
     info = await useWasm(threads);
-  } else if (choice === 'auto') {
+  } else if (choice === 'auto' || choice === 'webgpu') {
     try {
       info = await useWasm(threads);
     } catch (e) {
@@ -127,6 +141,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
   } else {
     info = await useCpu('pure-JS cpu backend (slow; for reference)');
   }
+  if (fallbackNote) info = { ...info, detail: fallbackNote + info.detail };
   current = info;
   if (opts.log ?? true) process.stderr.write(describe(info));
   return info;

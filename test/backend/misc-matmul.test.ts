@@ -72,3 +72,49 @@ test('Dense layer training gradients match cpu', async () => {
     return out;
   });
 });
+
+// Plain GEMMs run as 1×1 convolutions (threaded XNNPACK path, gemm-conv.ts); the stock route must agree too.
+for (const route of ['conv', 'stock'] as const) {
+  test(`GEMM route '${route}': matMul, batched left operand, fused bias+relu6, prelu fallback match cpu`, async () => {
+    const { setWasmGemmRoute } = await import('../../src/backend/kernels/misc/gemm-conv.js');
+    setWasmGemmRoute(route);
+    try {
+      await compare(`${route} plain`, () => tf.matMul(t([33, 70], 1), t([70, 45], 2)));
+      await compare(`${route} batched A`, () => tf.matMul(t([3, 7, 20], 3), t([20, 9], 4)));
+      await compare(`${route} batched B (stock fallback)`, () => tf.matMul(t([3, 7, 20], 5), t([3, 20, 9], 6)));
+      for (const activation of ['linear', 'relu', 'relu6', 'prelu', 'elu'] as const) {
+        await compare(`${route} fused ${activation}`, () =>
+          tf.fused.matMul({
+            a: tf.mul(t([12, 30], 7), 4) as tf.Tensor2D,
+            b: t([30, 16], 8) as tf.Tensor2D,
+            bias: t([16], 9),
+            activation,
+            preluActivationWeights: activation === 'prelu' ? t([16], 10) : undefined,
+          }),
+        );
+      }
+      await compare(`${route} fused, no bias`, () => tf.fused.matMul({ a: t([5, 8], 11) as tf.Tensor2D, b: t([8, 6], 12) as tf.Tensor2D, activation: 'relu' }));
+    } finally {
+      setWasmGemmRoute('conv');
+    }
+  });
+}
+
+test('the conv GEMM route is taken for plain and fused float32 matmuls, not for a batched right operand', async () => {
+  const { gemmViaConv } = await import('../../src/backend/kernels/misc/gemm-conv.js');
+  const { asWasm } = await import('../../src/backend/kernels/wasm-heap.js');
+  await compare('warm', () => tf.matMul(t([2, 3], 1), t([3, 2], 2)));
+  await tf.setBackend('wasm');
+  const backend = asWasm(tf.backend());
+  const a = t([1, 4, 5], 1);
+  const b = t([1, 5, 3], 2);
+  const bBatched = t([2, 5, 3], 3);
+  const info = (x: tf.Tensor): tf.TensorInfo => ({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
+  const out = gemmViaConv(backend, info(a), info(b));
+  assert.ok(out !== undefined, 'conv route applies to [1,4,5]·[1,5,3]');
+  assert.deepEqual(out.shape, [1, 4, 3]);
+  backend.disposeData(out.dataId);
+  assert.equal(gemmViaConv(backend, info(a), info(bBatched)), undefined, 'batched right operand falls back');
+  assert.equal(gemmViaConv(backend, info(a), info(b), { activation: 'sigmoid' }), undefined, 'non-clamp activation falls back');
+  tf.dispose([a, b, bBatched]);
+});

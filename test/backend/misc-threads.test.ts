@@ -30,6 +30,11 @@ async function child(): Promise<void> {
         tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, ta, tb))))([t(ta ? [40, 9] : [9, 40], 1), t(tb ? [70, 40] : [40, 70], 2)]);
     }
   }
+  // Dense-sized GEMMs, plain and fused, on the threaded 1×1-conv route
+  cases['dense 60x300x200 fused relu + grads'] = () =>
+    tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.square(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }))),
+    )([t([60, 300], 7), t([300, 200], 8), t([200], 9)]);
   cases['maxPoolGrad ties'] = () => [
     tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.maxPool(v as tf.Tensor4D, 3, 2, 'same'))))(tf.round(tf.mul(t([2, 9, 9, 3], 3), 2))),
   ];
