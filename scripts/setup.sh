@@ -39,6 +39,9 @@ if [ ${#webgpu_missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 
 # npm packages exactly as locked, then compile the library and CLI to dist/.
+# onnxruntime-node (dev: ONNX export checks, bench:deploy) ships its CPU binaries in the npm package; its
+# install script would try to download GPU extras, which fails offline: skip that step.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 echo "setup: done"

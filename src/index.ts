@@ -34,3 +34,5 @@ export { renderHtmlReport, writeHtmlReport } from './report/html.js';
 export type { ReportDoc, ReportSection, ReportTable, ReportChart } from './report/doc.js';
 export { runDemo } from './demo/index.js';
 export { markdownTable } from './report/markdown.js';
+export { exportOnnx, writeOnnx, checkOnnxExportable, ONNX_EMITTERS, type OnnxExportOptions, type OnnxLayerEmitter, type OnnxEmitterTable } from './io/onnx/index.js';
+export { quantizeWeightData, WEIGHT_QUANTIZATIONS, type WeightQuantization } from './io/quantize.js';

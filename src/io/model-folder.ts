@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { asBytes, syncDir, writeFileAtomic, writeTemp } from './atomic.js';
+import { checkQuantization, quantizeWeightData, type WeightQuantization } from './quantize.js';
 
 export const MODEL_JSON = 'model.json';
 /** Shard size used by the tfjs converter (4 MiB). */
@@ -36,6 +37,8 @@ export interface SaveModelOptions {
   shardBytes?: number;
   /** Stored as `userDefinedMetadata.prunekit` in model.json (must be JSON-serialisable). */
   metadata?: Record<string, unknown>;
+  /** Store float32 weights quantized (uint8/uint16 affine with 0 exact, or float16); see quantize.ts. */
+  quantize?: WeightQuantization;
 }
 
 export interface SaveModelResult {
@@ -73,7 +76,12 @@ export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveMo
     }),
   );
   if (!artifacts || !artifacts.modelTopology) throw new Error(`saveModel(${dir}): model.save produced no topology`);
-  const weights = artifacts.weightData ? joinBuffers(artifacts.weightData) : new Uint8Array(0);
+  let weights = artifacts.weightData ? joinBuffers(artifacts.weightData) : new Uint8Array(0);
+  if (opts.quantize) {
+    const q = quantizeWeightData(artifacts.weightSpecs ?? [], weights, opts.quantize);
+    weights = q.data;
+    artifacts.weightSpecs = q.specs;
+  }
   const nShards = Math.max(1, Math.ceil(weights.byteLength / shardBytes));
   const shardNames = Array.from({ length: nShards }, (_, i) => `group1-shard${i + 1}of${nShards}.bin`);
 
@@ -269,6 +277,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
         throw new Error(`${file}: weight '${w.name}' has dtype ${w.dtype}; prunekit loads float32 weights only (convert or drop that ${w.dtype} weight)`);
       }
     }
+    for (const w of group.weights) checkQuantization(w, file);
     const need = group.weights.reduce((s, w) => s + weightEntryBytes(w, file), 0);
     let got = 0;
     for (const p of group.paths) {
