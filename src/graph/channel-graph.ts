@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import './handlers/index.js';
-import { requireHandler, type LayerHandler, type LayerRole } from './handler.js';
+import { requireHandler, roleOfLayer, type LayerHandler, type LayerRole } from './handler.js';
 import { cfgOf } from './handlers/util.js';
 
 export type { LayerRole } from './handler.js';
@@ -242,7 +242,7 @@ export function buildChannelGraph(model: tf.LayersModel): ChannelGraph {
       return s;
     };
     let out: RawSpace;
-    const role = inbound.length === 0 ? 'input' : h.role;
+    const role = inbound.length === 0 ? 'input' : roleOfLayer(h, layer);
     if (role === 'input') {
       const c = lastDim(outShape, layer.name);
       out = { segments: [{ source: src.add(c, 'fed by the model input'), offset: 0, length: c }], channels: c, repeat: 1, terms: [{ layer: null, offset: 0, length: c, from: 0, gate: false }] };

@@ -67,6 +67,8 @@ export interface KernelFacet {
 
 export interface LayerHandler {
   role: LayerRole;
+  /** The role when it depends on the config (overrides `role`). */
+  roleOf?(layer: tf.layers.Layer): LayerRole;
   /** Validates the layer's config before any work; throws naming the layer. */
   check?(layer: tf.layers.Layer): void;
   /** Reads its input's channel axis position-wise (convs, pooling): refuses a flattened input. */
@@ -110,6 +112,11 @@ export function getLayerHandler(className: string): LayerHandler | undefined {
 /** Class names with a handler, sorted. */
 export function registeredLayerClasses(): string[] {
   return [...REGISTRY.keys()].sort();
+}
+
+/** A layer's role under its handler. */
+export function roleOfLayer(h: LayerHandler, layer: tf.layers.Layer): LayerRole {
+  return h.roleOf ? h.roleOf(layer) : h.role;
 }
 
 /** The handler of a layer, or a clear error naming the layer, its class and how to register one. */

@@ -3,3 +3,5 @@ export * from './handler.js';
 export * from './channel-graph.js';
 export * from './flatten-nested.js';
 export { layerCost, layerCostAt } from './cost.js';
+export * from './select-outputs.js';
+export * from './prepare.js';

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadDataset } from '../../data/registry.js';
+import { prepareModel } from '../../graph/prepare.js';
 import { resolveModel } from '../../models/resolve.js';
 import { saveModel } from '../../io/model-folder.js';
 import { writeHtmlReport } from '../../report/html.js';
@@ -38,6 +39,7 @@ interface PruneFiltersFlags {
   out: string;
   report?: string;
   exportInference?: string;
+  output?: string;
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
@@ -88,16 +90,18 @@ export function registerPruneFilters(program: Command): void {
     .option('--latency-batches <list>', 'batch sizes for latency', parseIntList('--latency-batches', 1), [1, 64])
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
+    .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
     .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')
     .action(async (flags: PruneFiltersFlags, cmd: Command) => {
       checkFlags(flags);
       const backend = await backendFromFlags(cmd);
       const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const { model, source } = await resolveModel(flags.model, {
+      const { model: loaded, source } = await resolveModel(flags.model, {
         inputShape: [data.train.height, data.train.width, data.train.channels],
         numClasses: data.train.numClasses,
         seed: flags.seed,
       });
+      const model = prepareModel(loaded, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
       const say = (s: string) => process.stdout.write(`${s}\n`);
       try {

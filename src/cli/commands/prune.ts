@@ -7,6 +7,7 @@ import { loadDataset } from '../../data/registry.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
 import { saveSparse } from '../../io/sparse.js';
+import { prepareModel } from '../../graph/prepare.js';
 import { resolveModel } from '../../models/resolve.js';
 import { pruneGradual } from '../../prune/gradual.js';
 import { METHOD_NAMES } from '../../prune/methods.js';
@@ -54,6 +55,8 @@ interface PruneFlags {
   out?: string;
   report?: string;
   sparse?: boolean;
+  output?: string;
+  lapGraph?: boolean;
 }
 
 /** Every check that needs no model or data, before anything is loaded or written. */
@@ -120,17 +123,20 @@ export function registerPrune(program: Command): void {
     .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
     .option('-o, --out <dir>', 'write the pruned model folder + pruning-record.json + results.json here')
     .option('--report <file>', 'write a self-contained HTML report')
+    .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
+    .option('--lap-graph', 'LAP: neighbours from the whole channel graph (branched models: DenseNet, Inception, SE) instead of the module-order chain')
     .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out')
     .action(async (flags: PruneFlags, cmd: Command) => {
       checkFlags(flags);
       await backendFromFlags(cmd);
       const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
       const { train, test } = data;
-      const { model, source } = await resolveModel(flags.model, {
+      const { model: loaded, source } = await resolveModel(flags.model, {
         inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
         numClasses: train.numClasses,
         seed: flags.seed,
       });
+      const model = prepareModel(loaded, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is a zoo model: pruning its untrained (random) weights\n`);
       const steps = flags.finetuneSteps ?? flags.finetuneEpochs * batchCount(train.count, flags.batchSize, true);
       let lastIndex = 0;
@@ -141,6 +147,7 @@ export function registerPrune(program: Command): void {
         train,
         test,
         exclude: flags.exclude,
+        ...(flags.lapGraph ? { score: { graphAware: true } } : {}),
         finetune: { steps, batchSize: flags.batchSize, optimizer: { name: 'adam', lr: flags.lr }, progress: 'auto' },
         log: (line) => process.stderr.write(line + '\n'),
         onLevel: async (r, m) => {

@@ -1,22 +1,23 @@
 /**
  * DepthwiseConv2D: depthwise_kernel [kh, kw, C, M], output channel c·M + m reads input channel c.
- * Channel-wise for the channel graph (depth multiplier 1 only); MACs = Hout·Wout·kh·kw·C·M.
+ * Channel-wise for the channel graph with depth multiplier 1; with M > 1 a producer of C·M fixed
+ * channels (its input channels can still be removed). MACs = Hout·Wout·kh·kw·C·M.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { registerLayerHandler } from '../handler.js';
-import { abs, cfgOf, checkChannelsLast, gatherAxis, kernelSize, lastOf, prod, spatial, sq, sumAlongAxis, useBias, weightValues } from './util.js';
+import { abs, cfgOf, checkChannelsLast, expand, gatherAxis, kernelSize, lastOf, prod, spatial, sq, sumAlongAxis, useBias, weightValues } from './util.js';
+
+const multiplier = (layer: tf.layers.Layer): number => (cfgOf(layer).depthMultiplier as number | undefined) ?? 1;
 
 registerLayerHandler('DepthwiseConv2D', {
   role: 'channelwise',
   needsChannelAxis: true,
-  check(layer: tf.layers.Layer) {
-    checkChannelsLast(layer);
-    const mult = cfgOf(layer).depthMultiplier ?? 1;
-    if (mult !== 1) throw new Error(`DepthwiseConv2D '${layer.name}' has depthMultiplier ${String(mult)}; only 1 is supported by the channel graph`);
-  },
+  roleOf: (layer) => (multiplier(layer) === 1 ? 'channelwise' : 'producer'),
+  couplesChannels: (layer) => (multiplier(layer) === 1 ? undefined : `DepthwiseConv2D '${layer.name}' has depth multiplier ${multiplier(layer)}`),
+  check: checkChannelsLast,
   slice(role, t, io) {
     if (role === 'depthwise_kernel') return gatherAxis(t, io.inKeep, 2);
-    if (role === 'bias') return gatherAxis(t, io.inKeep, 0);
+    if (role === 'bias') return gatherAxis(t, expand(io.inKeep, multiplier(io.layer)), 0);
     throw new Error(`layer '${io.layer.name}': unexpected weight '${role}'`);
   },
   cost(io) {

@@ -1,10 +1,10 @@
-/** Element-wise layers (activations, dropout, noise): channels unchanged, no weights, 0 MACs. Softmax couples channels. */
+/** Element-wise layers (activations, dropout, noise, Rescaling by a scalar): channels unchanged, no weights, 0 MACs. Softmax couples channels. */
 import { registerLayerHandler, type LayerHandler } from '../handler.js';
 import { cfgOf, isTrainableWeightFree } from './util.js';
 
 const plain: LayerHandler = { role: 'passthrough', cost: isTrainableWeightFree };
 
-for (const cls of ['ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']) {
+for (const cls of ['ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Rescaling']) {
   registerLayerHandler(cls, plain);
 }
 

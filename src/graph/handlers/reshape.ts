@@ -12,13 +12,14 @@ registerLayerHandler('Reshape', {
   role: 'flatten',
   cost: isTrainableWeightFree,
   resize(config, outLast, layerName) {
-    const target = (config.targetShape as (number | null)[] | undefined)?.slice();
+    const key = 'targetShape' in config ? 'targetShape' : 'target_shape'; // layer config / serialised JSON
+    const target = (config[key] as (number | null)[] | undefined)?.slice();
     if (!target || target.length === 0) throw new Error(`Reshape '${layerName}' has no targetShape`);
     if (target[target.length - 1] === -1 || target[target.length - 1] === null) return; // inferred
     if (target.some((d) => d === -1 || d === null)) {
       throw new Error(`Reshape '${layerName}' infers a non-last dimension (${JSON.stringify(target)}) and its channels change; give it an explicit shape`);
     }
     target[target.length - 1] = outLast;
-    config.targetShape = target;
+    config[key] = target;
   },
 });

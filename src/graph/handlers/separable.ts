@@ -6,14 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerLayerHandler } from '../handler.js';
-import { abs, cfgOf, checkChannelsLast, gatherAxis, kernelSize, lastOf, prod, spatial, sq, sumAlongAxis, useBias, weightValues } from './util.js';
-
-function expand(keep: Int32Array | undefined, m: number): Int32Array | undefined {
-  if (!keep || m === 1) return keep;
-  const out = new Int32Array(keep.length * m);
-  keep.forEach((c, i) => { for (let k = 0; k < m; k++) out[i * m + k] = c * m + k; });
-  return out;
-}
+import { abs, cfgOf, checkChannelsLast, expand, gatherAxis, kernelSize, lastOf, prod, spatial, sq, sumAlongAxis, useBias, weightValues } from './util.js';
 
 registerLayerHandler('SeparableConv2D', {
   role: 'producer',

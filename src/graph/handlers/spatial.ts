@@ -6,7 +6,7 @@ import { registerLayerHandler, type CostIO } from '../handler.js';
 import { checkChannelsLast, isTrainableWeightFree, prod } from './util.js';
 
 const zero = { role: 'passthrough' as const, needsChannelAxis: true, check: checkChannelsLast, cost: isTrainableWeightFree };
-for (const cls of ['ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'Cropping1D', 'Cropping2D', 'Cropping3D', 'UpSampling1D', 'UpSampling2D', 'UpSampling3D']) {
+for (const cls of ['ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'Cropping1D', 'Cropping2D', 'Cropping3D', 'UpSampling1D', 'UpSampling2D', 'UpSampling3D', 'Resizing', 'CenterCrop']) {
   registerLayerHandler(cls, zero);
 }
 

@@ -86,3 +86,13 @@ export function kernelSize(config: Record<string, unknown>, rank: number): numbe
   const k = config.kernelSize;
   return Array.isArray(k) ? (k as number[]) : new Array<number>(rank).fill(k as number);
 }
+
+/** Channel indices c → c·m … c·m + m − 1 (depth multipliers). */
+export function expand(keep: Int32Array | undefined, m: number): Int32Array | undefined {
+  if (!keep || m === 1) return keep;
+  const out = new Int32Array(keep.length * m);
+  keep.forEach((c, i) => {
+    for (let k = 0; k < m; k++) out[i * m + k] = c * m + k;
+  });
+  return out;
+}
