@@ -11,6 +11,7 @@
  *              radius r; r = r0, r0 + Δr, … in stages evenly spaced over the first 60% of steps, then ∞.
  */
 import * as tf from '@tensorflow/tfjs';
+import { allExamples, gatherExamples } from '../data/batches.js';
 import type { ImageSet } from '../data/types.js';
 import { createRng, deriveSeed, permutation } from '../util/random.js';
 import { maxRadius, lowPassImages } from '../spectral/lowpass.js';
@@ -76,8 +77,7 @@ export function estimateDeltaMax(set: ImageSet, opts: { sample?: number; seed?: 
   if (n < 2) throw new Error(`estimateDeltaMax: ${set.name} needs at least 2 examples`);
   const per = set.height * set.width * set.channels;
   const idx = permutation(set.count, createRng(deriveSeed(opts.seed ?? 0, 'delta-max'))).subarray(0, n);
-  const xs = new Float32Array(n * per);
-  idx.forEach((i, k) => xs.set(set.images.subarray(i * per, (i + 1) * per), k * per));
+  const xs = gatherExamples(set, idx);
   const d = tf.tidy(() => squaredDistances(tf.tensor2d(xs, [n, per])));
   const vals = d.dataSync() as Float32Array;
   d.dispose();
@@ -143,7 +143,7 @@ export function createDistillLoss(o: DistillLossOptions): DistillLoss {
     let anchorP: tf.Tensor2D | undefined;
     if (o.anchors) {
       const a = o.anchors;
-      const imgs = tf.tensor4d(a.images, [a.count, a.height, a.width, a.channels]);
+      const imgs = tf.tensor4d(allExamples(a), [a.count, a.height, a.width, a.channels]);
       anchorX = tf.keep(flattenRows(imgs));
       anchorP = tf.keep(targetsOf(imgs));
       imgs.dispose();
