@@ -13,6 +13,7 @@
  *              radius r; r = r0, r0 + Δr, … in stages evenly spaced over the first 60% of steps, then ∞.
  */
 import * as tf from '@tensorflow/tfjs';
+import { allExamples, gatherExamples } from '../data/batches.js';
 import type { ImageSet } from '../data/types.js';
 import { createRng, deriveSeed, permutation } from '../util/random.js';
 import { maxRadius, lowPassImages } from '../spectral/lowpass.js';
@@ -168,16 +169,17 @@ function variantA(
   let anchorP: tf.Tensor2D | undefined;
   if (anchorSet) {
     const a = anchorSet;
+    const pixels = allExamples(a); // streamed sets decode here, once
     // teacher probabilities of the anchors, computed once (in chunks to bound memory)
     const probs: tf.Tensor2D[] = [];
     for (let i = 0; i < a.count; i += 512) {
       const n = Math.min(512, a.count - i);
       const per = a.height * a.width * a.channels;
-      probs.push(tf.tidy(() => targetsOf(tf.tensor4d(a.images.subarray(i * per, (i + n) * per), [n, a.height, a.width, a.channels]))));
+      probs.push(tf.tidy(() => targetsOf(tf.tensor4d(pixels.subarray(i * per, (i + n) * per), [n, a.height, a.width, a.channels]))));
     }
     anchorP = tf.keep(tf.concat(probs, 0));
     tf.dispose(probs);
-    anchorX = tf.keep(tf.tensor2d(a.images.subarray(0, a.count * a.height * a.width * a.channels), [a.count, a.height * a.width * a.channels]));
+    anchorX = tf.keep(tf.tensor2d(pixels.subarray(0, a.count * a.height * a.width * a.channels), [a.count, a.height * a.width * a.channels]));
   }
   const state: { last: (Calibration & { step: number; target: number }) | null } = { last: null };
   const lossFn: LossFn = (ctx: LossContext) => {

@@ -3,14 +3,13 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { batchCount } from '../../data/batches.js';
-import { loadDataset } from '../../data/registry.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
 import { saveSparse } from '../../io/sparse.js';
 import { prepareModel } from '../../graph/prepare.js';
-import { resolveModel } from '../../models/resolve.js';
+import { pruneIterativeDataFree, pruneOneShotDataFree } from '../../prune/data-free.js';
 import { pruneGradual } from '../../prune/gradual.js';
-import { METHOD_NAMES } from '../../prune/methods.js';
+import { getMethod, METHOD_NAMES } from '../../prune/methods.js';
 import {
   perRoundFraction,
   pruneIterative,
@@ -24,11 +23,13 @@ import {
 import { writeRecord } from '../../prune/record.js';
 import { aggregateResults, buildPruneReport, layersTable, levelsTable } from '../../prune/report.js';
 import { writeHtmlReport } from '../../report/html.js';
+import { sparseCost, sparseCostTable, type SparseCost } from '../../report/sparse-cost.js';
 import { formatTable } from '../../report/table.js';
 import { backendFromFlags } from '../context.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
 import { parseChoice, parseFloatOption, parseFractionList, parseIntList, parseIntOption, parseNameList, parseShape } from '../options.js';
 
-interface PruneFlags {
+interface PruneFlags extends DatasetFlags {
   model: string;
   method: string;
   sparsity?: number;
@@ -44,14 +45,10 @@ interface PruneFlags {
   power: number;
   finetuneEpochs: number;
   finetuneSteps?: number;
-  dataset: string;
   batchSize: number;
   lr: number;
   seed: number;
   exclude?: string[];
-  limitTrain?: number;
-  limitTest?: number;
-  inputShape?: [number, number, number];
   out?: string;
   report?: string;
   sparse?: boolean;
@@ -94,8 +91,60 @@ async function saveLevel(out: string, r: LevelResult, model: tf.LayersModel, spa
   if (sparse) saveSparse(model, join(out, 'model.sparse'));
 }
 
+/** Why this prune run cannot go without data, or undefined when it can. */
+function needsData(f: PruneFlags): string | undefined {
+  if (f.schedule === 'gradual') return '--schedule gradual prunes while training';
+  if (getMethod(f.method).needsData) return `method '${f.method}' scores weights with training data`;
+  return undefined;
+}
+
+/** Prune with no data: sparsity, params, MACs and sizes per level; saves the last level into --out. */
+async function pruneDataFree(flags: PruneFlags, model: tf.LayersModel): Promise<void> {
+  const costs: { label: string; sparsity: number; cost: SparseCost }[] = [];
+  let last = 0;
+  let saved: LevelResult | undefined;
+  const base = {
+    method: flags.method,
+    seed: flags.seed,
+    exclude: flags.exclude,
+    log: (line: string) => process.stderr.write(line + '\n'),
+    onLevel: async (r: LevelResult, m: tf.LayersModel) => {
+      costs.push({ label: r.label, sparsity: r.totalSparsity, cost: sparseCost(m, r.record) });
+      if (r.index !== last) return;
+      saved = r;
+      if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false);
+    },
+  };
+  const t0 = Date.now();
+  let result;
+  try {
+    if (flags.schedule === 'oneshot') {
+      const plan = oneShotLevels(flags);
+      last = plan.levels.length - 1;
+      result = await pruneOneShotDataFree(model, { ...base, ...plan });
+    } else {
+      last = flags.rounds - 1;
+      const perRound = flags.ratios ? { ratios: flags.ratios } : { sparsity: perRoundFraction(flags.sparsity as number, flags.rounds) };
+      result = await pruneIterativeDataFree(model, { ...base, rounds: flags.rounds, perRound });
+    }
+  } finally {
+    model.dispose();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const out = [`data-free ${flags.method}, ${flags.schedule}: no dataset, so no fine-tuning and no accuracy; ${seconds.toFixed(1)} s`, '', formatTable(sparseCostTable(costs))];
+  if (saved) out.push('', formatTable(layersTable(saved)));
+  if (flags.out) {
+    await writeFileAtomic(join(flags.out, 'results.json'), JSON.stringify({ ...result, dataFree: true, costs }, null, 2) + '\n');
+    out.push('', `saved ${flags.out} (model.json + shards, pruning-record.json, results.json${flags.sparse ? ', model.sparse' : ''})`);
+  } else {
+    out.push('', 'not saved: give --out DIR to write the pruned model');
+  }
+  if (flags.report) out.push(`(--report skipped: the HTML report charts accuracy, which needs --dataset)`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
 export function registerPrune(program: Command): void {
-  program
+  const cmd = program
     .command('prune')
     .description('unstructured pruning (mp, rp, lap, …): prune, fine-tune with masks, report; saves a standard model folder with zeros baked in')
     .requiredOption('-m, --model <spec>', 'model folder (or a zoo model name: prunes its untrained weights)')
@@ -113,7 +162,6 @@ export function registerPrune(program: Command): void {
     .option('--power <x>', 'gradual: exponent of the polynomial schedule', parseFloatOption('--power', 0), 3)
     .option('--finetune-epochs <n>', 'fine-tuning epochs per level (gradual: training epochs)', parseIntOption('--finetune-epochs', 0), 1)
     .option('--finetune-steps <n>', 'fine-tuning steps per level (overrides --finetune-epochs)', parseIntOption('--finetune-steps', 0))
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-b, --batch-size <n>', 'fine-tuning batch size', parseIntOption('--batch-size', 1), 60)
     .option('--lr <x>', 'Adam learning rate for fine-tuning', parseFloatOption('--lr', 0), 1.2e-3)
     .option('--seed <n>', 'seed for pruning (rp), data subsets and fine-tuning batches', parseIntOption('--seed'), 0)
@@ -125,19 +173,17 @@ export function registerPrune(program: Command): void {
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
     .option('--lap-graph', 'LAP: neighbours from the whole channel graph (branched models: DenseNet, Inception, SE) instead of the module-order chain')
-    .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out')
-    .action(async (flags: PruneFlags, cmd: Command) => {
+    .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out');
+  addDatasetOptions(cmd).action(async (flags: PruneFlags, cmd: Command) => {
       checkFlags(flags);
+      getMethod(flags.method); // unknown method: clear error before loading anything
       await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const { train, test } = data;
-      const { model: loaded, source } = await resolveModel(flags.model, {
-        inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
-        numClasses: train.numClasses,
-        seed: flags.seed,
-      });
-      const model = prepareModel(loaded, flags.output);
+      const resolved = await resolveModelAndData(flags.model, flags, { needsData: needsData(flags) });
+      const { source, data } = resolved;
+      const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is a zoo model: pruning its untrained (random) weights\n`);
+      if (!data) return pruneDataFree(flags, model);
+      const { train, test } = data;
       const steps = flags.finetuneSteps ?? flags.finetuneEpochs * batchCount(train.count, flags.batchSize, true);
       let lastIndex = 0;
       let saved: LevelResult | undefined;
