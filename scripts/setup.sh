@@ -38,10 +38,43 @@ if [ ${#webgpu_missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: warning: could not install ${webgpu_missing[*]}; --backend webgpu will fall back to wasm without a GPU" >&2
 fi
 
+# Optional: the native kernel provider (libtorch kernels under TF.js, `--backend native`). Debian's libtorch
+# with OpenBLAS' OpenMP build (one OpenMP pool for libtorch and BLAS; without it apt may pick the slow
+# reference BLAS) and a C++ toolchain; compiled from source below. Any failure here only means prunekit
+# uses its wasm kernels: it is reported, never fatal. PRUNEKIT_SKIP_NATIVE=1 skips it.
+native_pkgs=(libtorch-dev libopenblas0-openmp g++ make python3)
+if [ "${PRUNEKIT_SKIP_NATIVE:-0}" != "1" ]; then
+  native_missing=()
+  for p in "${native_pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || native_missing+=("$p")
+  done
+  if [ ${#native_missing[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+      SUDO=""
+      [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+      echo "setup: installing Debian packages for the optional native provider: ${native_missing[*]}"
+      { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${native_missing[@]}" >/dev/null; } ||
+        echo "setup: warning: could not install ${native_missing[*]}; the native provider will not be built (prunekit uses wasm)" >&2
+    else
+      echo "setup: note: no apt-get; the native provider needs libtorch-dev (Debian) — prunekit uses wasm" >&2
+    fi
+  fi
+fi
+
 # npm packages exactly as locked, then compile the library and CLI to dist/.
 # onnxruntime-node (dev: ONNX export checks, bench:deploy) ships its CPU binaries in the npm package; its
 # install script would try to download GPU extras, which fails offline: skip that step.
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
+
+# The native addon, from source (a few minutes: libtorch's headers are heavy). Optional: see above.
+if [ "${PRUNEKIT_SKIP_NATIVE:-0}" != "1" ]; then
+  if [ -f native/build/Release/prunekit_native.node ] && [ -z "$(find native/src native/binding.gyp -newer native/build/Release/prunekit_native.node 2>/dev/null)" ]; then
+    echo "setup: native provider already built (native/build/Release/prunekit_native.node)"
+  else
+    npm run --silent build:native || echo "setup: the native provider was not built (reason above); prunekit will use the wasm kernels" >&2
+  fi
+fi
 echo "setup: done"

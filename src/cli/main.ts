@@ -15,8 +15,8 @@ export function buildProgram(): Command {
   const program = new Command('prunekit')
     .description('Prune TensorFlow.js models: magnitude, lookahead (LAP), DCT filter pruning, Fourier-guided two-stage pruning')
     .version('0.1.0')
-    .option('--backend <name>', 'compute backend: auto | tensorflow | wasm | cpu | webgpu (env PRUNEKIT_BACKEND)')
-    .option('--threads <n>', 'wasm threads (env PRUNEKIT_THREADS; default: all cores)')
+    .option('--backend <name>', 'compute backend: auto | tensorflow | native | wasm | cpu | webgpu (env PRUNEKIT_BACKEND)')
+    .option('--threads <n>', 'compute threads: wasm pool, or libtorch + OpenMP + OpenBLAS with native (env PRUNEKIT_THREADS; default: all cores)')
     .showHelpAfterError()
     .exitOverride();
   registerTrain(program);
