@@ -118,3 +118,45 @@ test('the conv GEMM route is taken for plain and fused float32 matmuls, not for 
   assert.equal(gemmViaConv(backend, info(a), info(b), { activation: 'sigmoid' }), undefined, 'non-clamp activation falls back');
   tf.dispose([a, b, bBatched]);
 });
+
+/** A Dense layer's training step: loss, ∂x, ∂W (and ∂b). */
+function denseStep(activation: 'relu' | 'linear' | 'sigmoid', useBias: boolean): tf.Tensor[] {
+  const layer = tf.layers.dense({ units: 9, activation, useBias, kernelInitializer: 'zeros' });
+  layer.build([11, 13]);
+  layer.setWeights(useBias ? [t([13, 9], 31), t([9], 32)] : [t([13, 9], 31)]);
+  const x = tf.variable(t([11, 13], 33));
+  const w = t([11, 9], 34);
+  const vars = [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)];
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, w)) as tf.Scalar, vars);
+  const out = [value, ...vars.map((v) => grads[v.name])];
+  x.dispose();
+  for (const v of layer.weights) v.dispose();
+  return out;
+}
+
+for (const activation of ['relu', 'linear', 'sigmoid'] as const) {
+  for (const useBias of [true, false]) {
+    test(`Dense layer (${activation}, bias ${useBias}) training step: loss and gradients of x, W, b match cpu`, async () => {
+      await compare(`dense ${activation} ${useBias}`, () => denseStep(activation, useBias));
+    });
+  }
+}
+
+test('Dense training on wasm runs PrunekitDenseTrain and skips the unused input gradient', async () => {
+  await compare('warm', () => denseStep('relu', true));
+  await tf.setBackend('wasm');
+  const layer = tf.layers.dense({ units: 6, activation: 'relu' });
+  layer.build([5, 7]);
+  const x = t([5, 7], 41);
+  const vars = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+  const info = await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    tf.dispose([value, ...Object.values(grads)]);
+  });
+  const names = info.kernels.map((k) => k.name);
+  assert.ok(names.includes('PrunekitDenseTrain'), `kernels: ${names.join(', ')}`);
+  assert.equal(names.filter((n) => n === 'BatchMatMul').length, 1, `only ∂W needs a GEMM (x is a constant): ${names.join(', ')}`);
+  x.dispose();
+  for (const v of layer.weights) v.dispose();
+  await tf.setBackend('cpu');
+});
