@@ -4,6 +4,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadDataset } from '../../data/registry.js';
 import { resolveModel } from '../../models/resolve.js';
 import { saveModel } from '../../io/model-folder.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
+import { quantizationEffect } from '../../io/quantize-model.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
@@ -39,6 +41,7 @@ interface PruneFiltersFlags {
   out: string;
   report?: string;
   exportInference?: string;
+  quantize?: WeightQuantization;
 }
 
 function parseRates(v: string): string {
@@ -107,6 +110,7 @@ export function registerPruneFilters(program: Command): void {
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
     .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')
+    .option('--quantize <dtype>', `store the saved weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
     .action(async (flags: PruneFiltersFlags, cmd: Command) => {
       checkFlags(flags);
       const backend = await backendFromFlags(cmd);
@@ -158,8 +162,19 @@ export function registerPruneFilters(program: Command): void {
             },
           });
           process.stdout.write(docText(doc, formatTable));
+          let quantization: Record<string, unknown> | undefined;
+          if (flags.quantize) {
+            const e = await quantizationEffect(result.model, data.test, flags.quantize);
+            say(
+              `${flags.quantize} weights: test accuracy ${pct(e.floatAccuracy)} → ${pct(e.quantizedAccuracy)} ` +
+                `(${e.accuracyChange >= 0 ? '+' : ''}${(100 * e.accuracyChange).toFixed(2)} pp, ${pct(e.flippedPredictions)} of predictions changed)`,
+            );
+            quantization = { ...e };
+          }
           await saveModel(result.model, flags.out, {
+            quantize: flags.quantize,
             metadata: {
+              ...(quantization ? { quantization } : {}),
               prunedFrom: flags.model,
               criterion: flags.criterion,
               dataset: data.name,
@@ -173,7 +188,7 @@ export function registerPruneFilters(program: Command): void {
           if (flags.exportInference) {
             const inf = await inferenceModel(result.model, { seed: flags.seed });
             try {
-              await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+              await saveModel(inf.model, flags.exportInference, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
             } finally {
               inf.model.dispose();
             }
