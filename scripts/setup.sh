@@ -66,6 +66,8 @@ fi
 # onnxruntime-node (dev: ONNX export checks, bench:deploy) ships its CPU binaries in the npm package; its
 # install script would try to download GPU extras, which fails offline: skip that step.
 export ONNXRUNTIME_NODE_INSTALL=skip
+# playwright-core (dev: the browser deploy test drives Debian's Chromium) must never download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 

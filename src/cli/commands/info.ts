@@ -27,7 +27,9 @@ export function registerInfo(program: Command): void {
       const s = sizeReport(model);
       process.stdout.write(
         `weights: dense ${formatBytes(s.denseBytes)}, dense+gzip ${formatBytes(s.denseGzipBytes)}, ` +
-          `sparse ${formatBytes(s.sparseBytes)}, sparse+gzip ${formatBytes(s.sparseGzipBytes)}\n`,
+          `sparse ${formatBytes(s.sparseBytes)}, sparse+gzip ${formatBytes(s.sparseGzipBytes)}\n` +
+          `quantized (--quantize): uint8 ${formatBytes(s.quantized.uint8)}, uint8+gzip ${formatBytes(s.quantized.uint8Gzip)}, ` +
+          `uint16 ${formatBytes(s.quantized.uint16)}, float16 ${formatBytes(s.quantized.float16)}\n`,
       );
       model.dispose();
     });

@@ -6,6 +6,8 @@ import { prepareModel } from '../../graph/prepare.js';
 import { saveModel } from '../../io/model-folder.js';
 import { sizeReport } from '../../io/sparse-size.js';
 import { formatBytes } from '../../report/bytes.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
+import { quantizationEffect } from '../../io/quantize-model.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, MAP_CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
@@ -39,6 +41,7 @@ interface PruneFiltersFlags extends DatasetFlags {
   report?: string;
   exportInference?: string;
   output?: string;
+  quantize?: WeightQuantization;
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
@@ -136,7 +139,8 @@ export function registerPruneFilters(program: Command): void {
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
     .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
-    .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)');
+    .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')
+    .option('--quantize <dtype>', `store the saved weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS));
   addDatasetOptions(cmd).action(async (flags: PruneFiltersFlags, cmd: Command) => {
       checkFlags(flags);
       const backend = await backendFromFlags(cmd);
@@ -187,8 +191,19 @@ export function registerPruneFilters(program: Command): void {
             },
           });
           process.stdout.write(docText(doc, formatTable));
+          let quantization: Record<string, unknown> | undefined;
+          if (flags.quantize) {
+            const e = await quantizationEffect(result.model, data.test, flags.quantize);
+            say(
+              `${flags.quantize} weights: test accuracy ${pct(e.floatAccuracy)} → ${pct(e.quantizedAccuracy)} ` +
+                `(${e.accuracyChange >= 0 ? '+' : ''}${(100 * e.accuracyChange).toFixed(2)} pp, ${pct(e.flippedPredictions)} of predictions changed)`,
+            );
+            quantization = { ...e };
+          }
           await saveModel(result.model, flags.out, {
+            quantize: flags.quantize,
             metadata: {
+              ...(quantization ? { quantization } : {}),
               prunedFrom: flags.model,
               criterion: flags.criterion,
               dataset: data.name,
@@ -202,7 +217,7 @@ export function registerPruneFilters(program: Command): void {
           if (flags.exportInference) {
             const inf = await inferenceModel(result.model, { seed: flags.seed });
             try {
-              await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+              await saveModel(inf.model, flags.exportInference, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
             } finally {
               inf.model.dispose();
             }

@@ -5,6 +5,10 @@ import type { Command } from 'commander';
 import { batchCount } from '../../data/batches.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
+import { quantizationEffect, type QuantizationEffect } from '../../io/quantize-model.js';
+
+type QuantizeInfo = QuantizationEffect;
 import { saveSparse } from '../../io/sparse.js';
 import { prepareModel } from '../../graph/prepare.js';
 import { pruneIterativeDataFree, pruneOneShotDataFree } from '../../prune/data-free.js';
@@ -31,6 +35,7 @@ import { parseChoice, parseFloatOption, parseFractionList, parseIntList, parseIn
 
 interface PruneFlags extends DatasetFlags {
   model: string;
+  quantize?: WeightQuantization;
   method: string;
   sparsity?: number;
   ratios?: number[];
@@ -74,6 +79,7 @@ function checkFlags(f: PruneFlags): void {
     throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
   }
   if (f.sparse && f.out === undefined) throw new Error('--sparse writes model.sparse into --out: give --out DIR');
+  if (f.quantize && f.out === undefined) throw new Error('--quantize sets how --out stores its weights: give --out DIR');
 }
 
 function oneShotLevels(f: PruneFlags): { levels: PruneLevel[]; perIteration?: number[] } {
@@ -83,9 +89,13 @@ function oneShotLevels(f: PruneFlags): { levels: PruneLevel[]; perIteration?: nu
   return { levels: [{ sparsity: f.sparsity as number }] };
 }
 
-async function saveLevel(out: string, r: LevelResult, model: tf.LayersModel, sparse: boolean): Promise<void> {
+async function saveLevel(out: string, r: LevelResult, model: tf.LayersModel, sparse: boolean, quantize?: QuantizeInfo): Promise<void> {
   await saveModel(model, out, {
-    metadata: { pruning: { method: r.method, schedule: r.schedule, level: r.label, totalSparsity: r.totalSparsity, testAccuracy: (r.after ?? r.before)?.accuracy } },
+    quantize: quantize?.dtype,
+    metadata: {
+      pruning: { method: r.method, schedule: r.schedule, level: r.label, totalSparsity: r.totalSparsity, testAccuracy: (r.after ?? r.before)?.accuracy },
+      ...(quantize ? { quantization: quantize } : {}),
+    },
   });
   writeRecord(join(out, 'pruning-record.json'), r.record);
   if (sparse) saveSparse(model, join(out, 'model.sparse'));
@@ -173,7 +183,8 @@ export function registerPrune(program: Command): void {
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
     .option('--lap-graph', 'LAP: neighbours from the whole channel graph (branched models: DenseNet, Inception, SE) instead of the module-order chain')
-    .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out');
+    .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out')
+    .option('--quantize <dtype>', `store the --out weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (pruned zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS));
   addDatasetOptions(cmd).action(async (flags: PruneFlags, cmd: Command) => {
       checkFlags(flags);
       getMethod(flags.method); // unknown method: clear error before loading anything
@@ -199,7 +210,17 @@ export function registerPrune(program: Command): void {
         onLevel: async (r, m) => {
           if (r.index !== lastIndex) return;
           saved = r;
-          if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false);
+          if (!flags.out) return;
+          let q: QuantizeInfo | undefined;
+          if (flags.quantize) {
+            q = await quantizationEffect(m, test, flags.quantize);
+            const p = (x: number) => `${(100 * x).toFixed(2)}%`;
+            process.stdout.write(
+              `${flags.quantize} weights: test accuracy ${p(q.floatAccuracy)} → ${p(q.quantizedAccuracy)} ` +
+                `(${q.accuracyChange >= 0 ? '+' : ''}${(100 * q.accuracyChange).toFixed(2)} pp, ${p(q.flippedPredictions)} of predictions changed)\n`,
+            );
+          }
+          await saveLevel(flags.out, r, m, flags.sparse ?? false, q);
         },
       };
       const t0 = Date.now();
