@@ -86,6 +86,7 @@ async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersMo
     say('');
     say(`size (float32 weights): ${formatBytes(before)} → ${formatBytes(after)}`);
     await saveModel(pruned, flags.out, {
+      quantize: flags.quantize,
       metadata: {
         prunedFrom: flags.model,
         criterion: flags.criterion,
@@ -98,7 +99,7 @@ async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersMo
     if (flags.exportInference) {
       const inf = await inferenceModel(pruned, { seed: flags.seed });
       try {
-        await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+        await saveModel(inf.model, flags.exportInference, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
       } finally {
         inf.model.dispose();
       }

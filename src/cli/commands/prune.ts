@@ -7,8 +7,6 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
 import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
 import { quantizationEffect, type QuantizationEffect } from '../../io/quantize-model.js';
-
-type QuantizeInfo = QuantizationEffect;
 import { saveSparse } from '../../io/sparse.js';
 import { prepareModel } from '../../graph/prepare.js';
 import { pruneIterativeDataFree, pruneOneShotDataFree } from '../../prune/data-free.js';
@@ -89,12 +87,19 @@ function oneShotLevels(f: PruneFlags): { levels: PruneLevel[]; perIteration?: nu
   return { levels: [{ sparsity: f.sparsity as number }] };
 }
 
-async function saveLevel(out: string, r: LevelResult, model: tf.LayersModel, sparse: boolean, quantize?: QuantizeInfo): Promise<void> {
+/** Saves one level; `quantize` is the dtype and, with data, its measured accuracy effect. */
+async function saveLevel(
+  out: string,
+  r: LevelResult,
+  model: tf.LayersModel,
+  sparse: boolean,
+  quantize?: { dtype: WeightQuantization; effect?: QuantizationEffect },
+): Promise<void> {
   await saveModel(model, out, {
     quantize: quantize?.dtype,
     metadata: {
       pruning: { method: r.method, schedule: r.schedule, level: r.label, totalSparsity: r.totalSparsity, testAccuracy: (r.after ?? r.before)?.accuracy },
-      ...(quantize ? { quantization: quantize } : {}),
+      ...(quantize?.effect ? { quantization: quantize.effect } : {}),
     },
   });
   writeRecord(join(out, 'pruning-record.json'), r.record);
@@ -122,7 +127,7 @@ async function pruneDataFree(flags: PruneFlags, model: tf.LayersModel): Promise<
       costs.push({ label: r.label, sparsity: r.totalSparsity, cost: sparseCost(m, r.record) });
       if (r.index !== last) return;
       saved = r;
-      if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false);
+      if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false, flags.quantize ? { dtype: flags.quantize } : undefined);
     },
   };
   const t0 = Date.now();
@@ -211,7 +216,7 @@ export function registerPrune(program: Command): void {
           if (r.index !== lastIndex) return;
           saved = r;
           if (!flags.out) return;
-          let q: QuantizeInfo | undefined;
+          let q: QuantizationEffect | undefined;
           if (flags.quantize) {
             q = await quantizationEffect(m, test, flags.quantize);
             const p = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -220,7 +225,7 @@ export function registerPrune(program: Command): void {
                 `(${q.accuracyChange >= 0 ? '+' : ''}${(100 * q.accuracyChange).toFixed(2)} pp, ${p(q.flippedPredictions)} of predictions changed)\n`,
             );
           }
-          await saveLevel(flags.out, r, m, flags.sparse ?? false, q);
+          await saveLevel(flags.out, r, m, flags.sparse ?? false, q ? { dtype: q.dtype, effect: q } : undefined);
         },
       };
       const t0 = Date.now();
