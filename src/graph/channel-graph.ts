@@ -281,7 +281,7 @@ export function buildChannelGraph(model: tf.LayersModel): ChannelGraph {
       throw new Error(`channel graph: ${where}: unknown role '${String(role)}'`);
     }
     const coupled = h.couplesChannels?.(layer);
-    if (coupled) for (const seg of out.segments) src.fix(seg.source, coupled);
+    if (coupled) for (const sp of [out, ...ins]) for (const seg of sp.segments) src.fix(seg.source, coupled);
     spaces.set(layer.name, out);
     const info: LayerInfo = {
       name: layer.name,

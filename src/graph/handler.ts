@@ -73,7 +73,7 @@ export interface LayerHandler {
   check?(layer: tf.layers.Layer): void;
   /** Reads its input's channel axis position-wise (convs, pooling): refuses a flattened input. */
   needsChannelAxis?: boolean;
-  /** Mixes its channels (LayerNormalization over channels, softmax): returns why the channels are then fixed. */
+  /** Mixes its channels (LayerNormalization over channels, softmax, depth multiplier > 1): returns why its input and output channels are then fixed. */
   couplesChannels?(layer: tf.layers.Layer): string | undefined;
   /** merge role: true when an input broadcast against the others gates them (Multiply, as in SE blocks). */
   gates?: boolean;

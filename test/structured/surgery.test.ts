@@ -139,3 +139,22 @@ test('pruned model round-trips through save/load; copyBN=false resets BN', async
   tf.dispose([x, a, b]);
   for (const mm of [m, p, loaded, reset]) mm.dispose();
 });
+
+test('depthwise multiplier 2: its input and output channels are fixed, the rest is pruned', async () => {
+  const m = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 5, kernelSize: 3, padding: 'same', name: 'c1' }),
+    tf.layers.batchNormalization({ name: 'bn1' }),
+    tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', name: 'dw' }),
+    tf.layers.reLU({ name: 'r' }),
+    tf.layers.conv2d({ filters: 4, kernelSize: 1, name: 'pw' }),
+    tf.layers.globalAveragePooling2d({ name: 'gap' }),
+    tf.layers.dense({ units: 3, name: 'out' }),
+  ] });
+  const g = buildChannelGraph(m);
+  assert.deepEqual(g.groups.map((x) => [x.producers.join(','), x.prunable]), [['c1', false], ['dw', false], ['pw', true], ['out', false]]);
+  assert.match(g.groups[0].fixedReason ?? '', /depth multiplier 2/);
+  const p = await checkEquivalence(m, 6);
+  assert.equal((p.getLayer('dw').outputShape as number[])[3], 10);
+  m.dispose();
+  p.dispose();
+});

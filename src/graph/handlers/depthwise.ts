@@ -1,7 +1,7 @@
 /**
  * DepthwiseConv2D: depthwise_kernel [kh, kw, C, M], output channel c·M + m reads input channel c.
- * Channel-wise for the channel graph with depth multiplier 1; with M > 1 a producer of C·M fixed
- * channels (its input channels can still be removed). MACs = Hout·Wout·kh·kw·C·M.
+ * Channel-wise for the channel graph with depth multiplier 1; with M > 1 a producer of C·M channels
+ * (c·M + m) whose input and output channels are fixed. MACs = Hout·Wout·kh·kw·C·M.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { registerLayerHandler } from '../handler.js';
