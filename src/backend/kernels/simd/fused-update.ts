@@ -5,6 +5,8 @@
  * `SGDOptimizer`), with PyTorch-style coupled L2 folded in (g' = g + wd·x, as src/train/optimizers.ts adds it):
  *
  *   Adam      m' = β1·m + (1−β1)·g';  v' = β2·v + (1−β2)·g'²;  x' = ((m'/(1−β1^t)) / (√(v'/(1−β2^t)) + ε))·(−lr) + x
+ *             (the two bias corrections as multiplications by float32 reciprocals: the loop is bound by its
+ *             divisions and square root; the difference to tfjs is a rounding of the last bit)
  *   momentum  a' = μ·a + g';  x' = (−lr)·a' + x;  Nesterov: x' = (−lr)·(g' + a'·μ) + x
  *   SGD       x' = (−lr)·g' + x
  *
@@ -60,8 +62,8 @@ const adamKernel: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const vo = backend.makeOutput(x.shape.slice(), 'float32');
   const n = tf.util.sizeFromShape(x.shape);
   const n4 = n & ~3;
-  const [neglr, b1, omb1, b2, omb2, eps, c1, c2, wd] = [-a.lr, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.epsilon, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.weightDecay].map(f);
-  simd.adam(heapPtr(backend, x), heapPtr(backend, g), heapPtr(backend, m), heapPtr(backend, v), heapPtr(backend, xo), heapPtr(backend, mo), heapPtr(backend, vo), n4, neglr, b1, omb1, b2, omb2, eps, c1, c2, wd);
+  const [neglr, b1, omb1, b2, omb2, eps, r1, r2, wd] = [-a.lr, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.epsilon, 1 / a.oneMinusAccBeta1, 1 / a.oneMinusAccBeta2, a.weightDecay].map(f);
+  simd.adam(heapPtr(backend, x), heapPtr(backend, g), heapPtr(backend, m), heapPtr(backend, v), heapPtr(backend, xo), heapPtr(backend, mo), heapPtr(backend, vo), n4, neglr, b1, omb1, b2, omb2, eps, r1, r2, wd);
   if (n4 < n) {
     const [X, G, M, V, XO, MO, VO] = [x, g, m, v, xo, mo, vo].map((t) => viewF32(backend, t));
     for (let i = n4; i < n; i++) {
@@ -70,7 +72,7 @@ const adamKernel: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
       const vv = f(f(V[i] * b2) + f(f(gg * gg) * omb2));
       MO[i] = mm;
       VO[i] = vv;
-      XO[i] = f(f(f(f(mm / c1) / f(f(Math.sqrt(f(vv / c2))) + eps)) * neglr) + X[i]);
+      XO[i] = f(f(f(f(mm * r1) / f(f(Math.sqrt(f(vv * r2))) + eps)) * neglr) + X[i]);
     }
   }
   return [xo, mo, vo];

@@ -9,7 +9,7 @@ import type { TensorInfo, WasmBackend } from '../wasm-heap.js';
 
 export interface SimdKernels {
   adam(x: number, g: number, m: number, v: number, xo: number, mo: number, vo: number, n4: number,
-    neglr: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, c1: number, c2: number, wd: number): void;
+    neglr: number, b1: number, omb1: number, b2: number, omb2: number, eps: number, r1: number, r2: number, wd: number): void;
   momentum(x: number, g: number, a: number, xo: number, ao: number, n4: number,
     neglr: number, mom: number, wd: number, k1: number, k2: number, storeA: number): void;
   bnSums(x: number, rows: number, c: number, sum: number, sumSq: number): void;

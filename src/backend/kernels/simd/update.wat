@@ -6,30 +6,32 @@
 ;; build, whose memory is a shared WebAssembly.Memory).
 ;;
 ;; Element-wise functions process n4 elements (a multiple of 4; the caller does the ≤ 3 left); BN functions
-;; need c % 4 == 0. Arithmetic order follows tfjs-core 4.22.0's optimisers op by op (see optimizers in
-;; src/backend/kernels/simd/fused-update.ts), so the results agree with the unfused path to rounding.
+;; need c % 4 == 0. Arithmetic order follows tfjs-core 4.22.0's optimisers op by op (see
+;; src/backend/kernels/simd/fused-update.ts; Adam's bias corrections multiply by reciprocals), so the results
+;; agree with the unfused path to rounding.
 (module
   (import "env" "memory" (memory 1))
 
   ;; Adam with coupled L2: g' = g + wd·x; m' = b1·m + (1−b1)·g'; v' = b2·v + (1−b2)·g'²;
-  ;; x' = ((m'/c1) / (√(v'/c2) + eps))·(−lr) + x, with c1 = 1 − β1^t, c2 = 1 − β2^t.
+  ;; x' = ((m'·r1) / (√(v'·r2) + eps))·(−lr) + x, with r1 = 1/(1 − β1^t), r2 = 1/(1 − β2^t) (two multiplies
+  ;; instead of tfjs' two divisions: the loop is bound by its divisions and square root).
   (func (export "adam")
     (param $x i32) (param $g i32) (param $m i32) (param $v i32)
     (param $xo i32) (param $mo i32) (param $vo i32) (param $n4 i32)
     (param $neglr f32) (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32)
-    (param $eps f32) (param $c1 f32) (param $c2 f32) (param $wd f32)
+    (param $eps f32) (param $r1 f32) (param $r2 f32) (param $wd f32)
     (local $o i32) (local $end i32)
     (local $xx v128) (local $gg v128) (local $mm v128) (local $vv v128)
     (local $Sneglr v128) (local $Sb1 v128) (local $Somb1 v128) (local $Sb2 v128) (local $Somb2 v128)
-    (local $Seps v128) (local $Sc1 v128) (local $Sc2 v128) (local $Swd v128)
+    (local $Seps v128) (local $Sr1 v128) (local $Sr2 v128) (local $Swd v128)
     (local.set $Sneglr (f32x4.splat (local.get $neglr)))
     (local.set $Sb1 (f32x4.splat (local.get $b1)))
     (local.set $Somb1 (f32x4.splat (local.get $omb1)))
     (local.set $Sb2 (f32x4.splat (local.get $b2)))
     (local.set $Somb2 (f32x4.splat (local.get $omb2)))
     (local.set $Seps (f32x4.splat (local.get $eps)))
-    (local.set $Sc1 (f32x4.splat (local.get $c1)))
-    (local.set $Sc2 (f32x4.splat (local.get $c2)))
+    (local.set $Sr1 (f32x4.splat (local.get $r1)))
+    (local.set $Sr2 (f32x4.splat (local.get $r2)))
     (local.set $Swd (f32x4.splat (local.get $wd)))
     (local.set $end (i32.shl (local.get $n4) (i32.const 2)))
     (local.set $o (i32.const 0))
@@ -50,8 +52,8 @@
           (f32x4.add
             (f32x4.mul
               (f32x4.div
-                (f32x4.div (local.get $mm) (local.get $Sc1))
-                (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (local.get $Sc2))) (local.get $Seps)))
+                (f32x4.mul (local.get $mm) (local.get $Sr1))
+                (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vv) (local.get $Sr2))) (local.get $Seps)))
               (local.get $Sneglr))
             (local.get $xx)))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
