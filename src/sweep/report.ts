@@ -258,10 +258,22 @@ export function buildSweepReport(dir: string, recipe: Recipe, jobs: Job[]): Swee
   return { doc, markdown: md.join('\n'), flags: c.flags, done: results.size, total: jobs.length, wallSeconds };
 }
 
-/** Writes report.md, report.html and summary.json into `outDir` (default DIR). */
-export async function writeSweepReport(dir: string, recipe: Recipe, jobs: Job[], outDir = dir): Promise<SweepReport> {
+/**
+ * Writes report.md and report.html into DIR, and, with `publishDir`, also there together with
+ * results.json (the recipe and every finished job's result: small files meant for results/).
+ */
+export async function writeSweepReport(dir: string, recipe: Recipe, jobs: Job[], publishDir?: string): Promise<SweepReport> {
   const r = buildSweepReport(dir, recipe, jobs);
-  await writeFileAtomic(join(outDir, 'report.md'), r.markdown);
-  await writeHtmlReport(join(outDir, 'report.html'), r.doc);
+  for (const out of publishDir ? [dir, publishDir] : [dir]) {
+    await writeFileAtomic(join(out, 'report.md'), r.markdown);
+    await writeHtmlReport(join(out, 'report.html'), r.doc);
+  }
+  if (publishDir) {
+    const results = jobs.flatMap((j) => {
+      const x = readResult(dir, j.id);
+      return x && x.fingerprint === jobFingerprint(j) ? [x] : [];
+    });
+    await writeFileAtomic(join(publishDir, 'results.json'), JSON.stringify({ recipe, flags: r.flags, done: r.done, total: r.total, jobSeconds: r.wallSeconds, results }, null, 1) + '\n');
+  }
   return r;
 }

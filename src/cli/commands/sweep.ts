@@ -16,6 +16,7 @@ interface SweepFlags {
   queue: string;
   status?: string;
   report?: string;
+  publish?: string;
   dryRun?: boolean;
   verbose?: boolean;
 }
@@ -35,11 +36,11 @@ function printStatus(dir: string, jobs: Job[]): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-async function finish(dir: string, recipe: Recipe, jobs: Job[], outcome: SweepOutcome): Promise<void> {
-  const rep = await writeSweepReport(dir, recipe, jobs);
+async function finish(dir: string, recipe: Recipe, jobs: Job[], outcome: SweepOutcome, publish?: string): Promise<void> {
+  const rep = await writeSweepReport(dir, recipe, jobs, publish);
   process.stdout.write(
     `sweep ${recipe.name}: ran ${outcome.ran.length} job(s), ${outcome.skippedDone} already done, ${outcome.failed.length} failed, ${outcome.blocked.length} blocked; ` +
-      `${rep.done}/${rep.total} done → ${dir}/report.md, report.html\n` + rep.flags.map((f) => `  ⚠ ${f}\n`).join(''),
+      `${rep.done}/${rep.total} done → ${dir}/report.md, report.html${publish ? ` (and ${publish}/)` : ''}\n` + rep.flags.map((f) => `  ⚠ ${f}\n`).join(''),
   );
   if (outcome.failed.length > 0) {
     throw new Error(`${outcome.failed.length} job(s) failed (see ${dir}/failed/): ${outcome.failed.map((f) => f.id).join(', ')}`);
@@ -58,6 +59,7 @@ export function registerSweep(program: Command): void {
     .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .option('--status <dir>', 'show the progress of a sweep folder and exit')
     .option('--report <dir>', 'rewrite report.md / report.html of a sweep folder from its finished jobs and exit')
+    .option('--publish <dir>', 'also write report.md, report.html and results.json (all job results, no models) here, e.g. results/lap')
     .option('--dry-run', 'list the jobs and exit')
     .option('-v, --verbose', 'print the jobs’ log lines (epoch losses)')
     .action(async (recipePath: string | undefined, flags: SweepFlags, cmd: Command) => {
@@ -67,7 +69,7 @@ export function registerSweep(program: Command): void {
         if (flags.status) printStatus(dir, m.jobs);
         if (flags.report) {
           const recipe = validateRecipe(m.recipe, `${dir}/sweep.json`);
-          const rep = await writeSweepReport(dir, recipe, m.jobs);
+          const rep = await writeSweepReport(dir, recipe, m.jobs, flags.publish);
           process.stdout.write(`wrote ${dir}/report.md, report.html (${rep.done}/${rep.total} jobs)\n${rep.flags.map((f) => `  ⚠ ${f}\n`).join('')}`);
         }
         return;
@@ -89,7 +91,7 @@ export function registerSweep(program: Command): void {
         const { backend, threads } = globalBackend(cmd);
         outcome = await runLocalSweep({ dir, jobs, workers: flags.workers, backend, threads, verbose: flags.verbose });
       }
-      await finish(dir, recipe, jobs, outcome);
+      await finish(dir, recipe, jobs, outcome, flags.publish);
     });
 
   program
