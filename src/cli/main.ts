@@ -11,6 +11,7 @@ import { registerPrune } from './commands/prune.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPruneFilters } from './commands/prune-filters.js';
 import { registerExport } from './commands/export.js';
+import { registerSweep } from './commands/sweep.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerPruneFilters(program);
   registerExport(program);
+  registerSweep(program);
   return program;
 }
 
