@@ -3,7 +3,7 @@
  *   runs/shapes/<class>/*.png   a folder of 96×96 (and some 120×100) RGB PNG images, 3 classes
  *   runs/shapes-model/          a Keras-style TF.js model with a 96×96×3 input, briefly trained on them
  * Run: node --import tsx examples/images-walkthrough.ts   (EXAMPLE_IMAGES images per class, default 40;
- * EXAMPLE_STEPS training steps, default 60). Tested, with the README's CLI commands, by
+ * EXAMPLE_STEPS training steps, default 100). Tested, with the README's CLI commands, by
  * test/cli/images-walkthrough.test.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { initBackend, loadDataset, saveModel, trainModel } from '../src/index.js
 import { createRng } from '../src/util/random.js';
 
 const perClass = Number(process.env.EXAMPLE_IMAGES ?? 40);
-const steps = Number(process.env.EXAMPLE_STEPS ?? 60);
+const steps = Number(process.env.EXAMPLE_STEPS ?? 100);
 const root = process.env.EXAMPLE_DIR ?? 'runs';
 const images = join(root, 'shapes');
 const modelDir = join(root, 'shapes-model');
@@ -54,7 +54,7 @@ const input = tf.input({ shape: [96, 96, 3], name: 'input_1' });
 let x = input as tf.SymbolicTensor;
 for (const [i, filters] of [16, 32, 32].entries()) {
   x = tf.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: `conv${i + 1}`, kernelInitializer: tf.initializers.heNormal({ seed: i }) }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: `bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({ name: `bn${i + 1}`, momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ name: `relu${i + 1}` }).apply(x) as tf.SymbolicTensor;
 }
 x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;

@@ -141,7 +141,7 @@ async function decodeJs(path: string): Promise<{ rgb: Uint8Array; height: number
       stride = 4;
     } else {
       const jpeg = (await import('jpeg-js')).default;
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false });
       rgba = img.data;
       ({ width, height } = img);
       stride = rgba.length / (width * height);

@@ -153,16 +153,26 @@ async function decodeInto(
   onDone: () => void,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < files.length) {
+    while (!failed && next < files.length) {
       const i = next++;
-      const px = await decoder.decode(files[i].path, target);
-      if (px.length !== store.per) throw new Error(`cannot read image ${files[i].path}: decoded ${px.length} bytes, expected ${store.per}`);
-      store.write(i, px);
-      onDone();
+      try {
+        const px = await decoder.decode(files[i].path, target);
+        if (px.length !== store.per) throw new Error(`cannot read image ${files[i].path}: decoded ${px.length} bytes, expected ${store.per}`);
+        if (failed) return;
+        store.write(i, px);
+        onDone();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  // every worker settles before the caller aborts the store, so nothing writes to it afterwards
+  const results = await Promise.allSettled(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
 }
 
 /** Decodes one split into a store: a valid cache is reused; nothing half-written is left on failure. */
