@@ -10,6 +10,7 @@ import { registerFourierPrune } from './commands/fourier-prune.js';
 import { registerPrune } from './commands/prune.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPruneFilters } from './commands/prune-filters.js';
+import { abortOpenOutputs } from './outputs.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
+    await abortOpenOutputs();
     if (err instanceof CommanderError) {
       // help and version exit with code 0; parse errors were already printed by commander
       return err.exitCode;

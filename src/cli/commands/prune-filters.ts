@@ -1,15 +1,16 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { sep } from 'node:path';
 import type { Command } from 'commander';
 import { loadDataset } from '../../data/registry.js';
 import { resolveModel } from '../../models/resolve.js';
 import { saveModel } from '../../io/model-folder.js';
+import { checkOutputFile, datasetInput, realPathOf } from '../../io/output-paths.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
 import { docText, pruneFiltersDoc } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { parseChoice, parseFloatOption, parseIntList, parseIntOption, parseRates } from '../options.js';
 
 interface PruneFiltersFlags {
@@ -38,25 +39,22 @@ interface PruneFiltersFlags {
   out: string;
   report?: string;
   exportInference?: string;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFiltersFlags): void {
   const modes = [f.rates !== undefined, f.flopsReduction !== undefined, f.paramsReduction !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new Error('give exactly one of --rates, --flops-reduction, --params-reduction');
-  const dirs: [string, string | undefined][] = [['--out', f.out], ['--export-inference', f.exportInference]];
-  for (const [flag, dir] of dirs) {
-    if (dir === undefined) continue;
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${flag} '${dir}' exists and is not a folder`);
-    if (resolve(dir) === resolve(f.model)) throw new Error(`${flag} '${dir}' is the input model folder; write to another folder`);
+  if (f.exportInference !== undefined) {
+    const [a, b] = [realPathOf(f.exportInference), realPathOf(f.out)];
+    if (a === b || a.startsWith(b + sep) || b.startsWith(a + sep)) throw new Error('--export-inference must be a different folder from --out (and not inside it)');
   }
-  if (f.exportInference !== undefined && resolve(f.exportInference) === resolve(f.out)) {
-    throw new Error('--export-inference must be a different folder from --out');
-  }
-  if (f.report !== undefined && existsSync(f.report) && statSync(f.report).isDirectory()) {
-    throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
-  }
+  if (f.report !== undefined) checkOutputFile(f.report, { flag: '--report', inputs: inputsOf(f), force: f.force });
 }
+
+const inputsOf = (f: PruneFiltersFlags) => ({ 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) });
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -89,14 +87,19 @@ export function registerPruneFilters(program: Command): void {
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
     .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP)
     .action(async (flags: PruneFiltersFlags, cmd: Command) => {
       checkFlags(flags);
+      const outTx = await openOutput(flags.out, { flag: '--out', inputs: inputsOf(flags), force: flags.force });
+      const infTx = flags.exportInference ? await openOutput(flags.exportInference, { flag: '--export-inference', inputs: inputsOf(flags), force: flags.force }) : undefined;
       const backend = await backendFromFlags(cmd);
       const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
       const { model, source } = await resolveModel(flags.model, {
         inputShape: [data.train.height, data.train.width, data.train.channels],
         numClasses: data.train.numClasses,
         seed: flags.seed,
+        load: loadOptions(flags),
       });
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
       const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -140,7 +143,7 @@ export function registerPruneFilters(program: Command): void {
             },
           });
           process.stdout.write(docText(doc, formatTable));
-          await saveModel(result.model, flags.out, {
+          await saveModel(result.model, outTx.dir, {
             metadata: {
               prunedFrom: flags.model,
               criterion: flags.criterion,
@@ -151,14 +154,16 @@ export function registerPruneFilters(program: Command): void {
               bestTestAccuracy: result.accuracy.best,
             },
           });
+          await outTx.commit();
           say(`saved ${flags.out} (final ${pct(result.accuracy.final)}, best ${pct(result.accuracy.best)})`);
           if (flags.exportInference) {
             const inf = await inferenceModel(result.model, { seed: flags.seed });
             try {
-              await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+              await saveModel(inf.model, infTx!.dir, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
             } finally {
               inf.model.dispose();
             }
+            await infTx!.commit();
             say(`saved inference model ${flags.exportInference} (BN folded; outputs within ${inf.relError.toExponential(1)} relative)`);
           }
           if (flags.report) {

@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { batchCount } from '../../data/batches.js';
 import { loadDataset } from '../../data/registry.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
+import { checkOutputFile, datasetInput } from '../../io/output-paths.js';
 import { saveSparse } from '../../io/sparse.js';
 import { resolveModel } from '../../models/resolve.js';
 import { pruneGradual } from '../../prune/gradual.js';
@@ -25,6 +25,7 @@ import { aggregateResults, buildPruneReport, layersTable, levelsTable } from '..
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { backendFromFlags } from '../context.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { parseChoice, parseFloatOption, parseFractionList, parseIntList, parseIntOption, parseNameList, parseShape } from '../options.js';
 
 interface PruneFlags {
@@ -54,7 +55,11 @@ interface PruneFlags {
   out?: string;
   report?: string;
   sparse?: boolean;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
+
+const inputsOf = (f: PruneFlags) => ({ 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) });
 
 /** Every check that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFlags): void {
@@ -66,13 +71,7 @@ function checkFlags(f: PruneFlags): void {
   }
   if (f.schedule !== 'oneshot' && (f.levels !== undefined || f.its !== undefined)) throw new Error(`--levels and --its are for --schedule oneshot, not ${f.schedule}`);
   if (f.schedule === 'gradual' && f.sparsity === undefined) throw new Error('--schedule gradual needs --sparsity (the final sparsity)');
-  if (f.out !== undefined) {
-    if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new Error(`--out '${f.out}' exists and is not a folder`);
-    if (resolve(f.out) === resolve(f.model)) throw new Error(`--out '${f.out}' is the input model folder; write to another folder`);
-  }
-  if (f.report !== undefined && existsSync(f.report) && statSync(f.report).isDirectory()) {
-    throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
-  }
+  if (f.report !== undefined) checkOutputFile(f.report, { flag: '--report', inputs: inputsOf(f), force: f.force });
   if (f.sparse && f.out === undefined) throw new Error('--sparse writes model.sparse into --out: give --out DIR');
 }
 
@@ -121,8 +120,11 @@ export function registerPrune(program: Command): void {
     .option('-o, --out <dir>', 'write the pruned model folder + pruning-record.json + results.json here')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out')
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP)
     .action(async (flags: PruneFlags, cmd: Command) => {
       checkFlags(flags);
+      const outTx = flags.out ? await openOutput(flags.out, { flag: '--out', inputs: inputsOf(flags), force: flags.force }) : undefined;
       await backendFromFlags(cmd);
       const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
       const { train, test } = data;
@@ -130,6 +132,7 @@ export function registerPrune(program: Command): void {
         inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
         numClasses: train.numClasses,
         seed: flags.seed,
+        load: loadOptions(flags),
       });
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is a zoo model: pruning its untrained (random) weights\n`);
       const steps = flags.finetuneSteps ?? flags.finetuneEpochs * batchCount(train.count, flags.batchSize, true);
@@ -146,7 +149,7 @@ export function registerPrune(program: Command): void {
         onLevel: async (r, m) => {
           if (r.index !== lastIndex) return;
           saved = r;
-          if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false);
+          if (outTx) await saveLevel(outTx.dir, r, m, flags.sparse ?? false);
         },
       };
       const t0 = Date.now();
@@ -177,8 +180,9 @@ export function registerPrune(program: Command): void {
         formatTable(levelsTable(rows, 'accuracy')),
       ];
       if (saved) out.push('', formatTable(layersTable(saved)));
-      if (flags.out) {
-        await writeFileAtomic(join(flags.out, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+      if (outTx) {
+        await writeFileAtomic(join(outTx.dir, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+        await outTx.commit();
         out.push('', `saved ${flags.out} (model.json + shards, pruning-record.json, results.json${flags.sparse ? ', model.sparse' : ''})`);
       }
       if (flags.report) {
