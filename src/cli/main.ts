@@ -12,6 +12,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerPruneFilters } from './commands/prune-filters.js';
 import { registerExport } from './commands/export.js';
 import { registerSweep } from './commands/sweep.js';
+import { abortOpenOutputs } from './outputs.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
+    await abortOpenOutputs();
     if (err instanceof CommanderError) {
       // help and version exit with code 0; parse errors were already printed by commander
       return err.exitCode;

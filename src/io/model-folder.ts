@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { asBytes, syncDir, writeFileAtomic, writeTemp } from './atomic.js';
+import { asBytes, ensureDirSync, syncDir, writeFileAtomic, writeTemp } from './atomic.js';
 import { checkQuantization, quantizeWeightData, type WeightQuantization } from './quantize.js';
 
 export const MODEL_JSON = 'model.json';
@@ -98,7 +98,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveMo
   if (userDefinedMetadata) json.userDefinedMetadata = userDefinedMetadata;
   const jsonText = JSON.stringify(json);
 
-  await fsp.mkdir(dir, { recursive: true });
+  ensureDirSync(dir);
   const temps: string[] = [];
   try {
     for (let i = 0; i < nShards; i++) {

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { runDemo, DEMO_DEFAULTS, type DemoModel } from '../../demo/index.js';
 import { METHOD_NAMES } from '../../prune/methods.js';
 import { backendFromFlags } from '../context.js';
+import { FORCE_HELP } from '../outputs.js';
 import { parseChoice, parseIntList, parseIntOption } from '../options.js';
 
 interface DemoFlags {
@@ -14,6 +15,7 @@ interface DemoFlags {
   seed: number;
   limitTrain?: number;
   limitTest?: number;
+  force?: boolean;
 }
 
 function parseMethods(v: string): string[] {
@@ -37,6 +39,7 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'seed', parseIntOption('--seed'), d.seed)
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
+    .option('--force', FORCE_HELP)
     .action(async (flags: DemoFlags, cmd: Command) => {
       await backendFromFlags(cmd);
       const r = await runDemo({ ...flags, log: (line) => process.stderr.write(line + '\n') });

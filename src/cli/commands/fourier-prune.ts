@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadDataset } from '../../data/registry.js';
 import { take } from '../../data/batches.js';
 import { loadModel, saveModel } from '../../io/model-folder.js';
+import { datasetInput } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { FrequencyAnalyzer } from '../../spectral/analysis.js';
 import { fourierPrune } from '../../distill/fourier-prune.js';
@@ -10,6 +11,7 @@ import { KD_MODES, type KdMode } from '../../distill/curriculum.js';
 import { analysisReport, retrainingChart } from '../../distill/report.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { backendFromFlags } from '../context.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { parseChoice, parseFloatOption, parseIntOption } from '../options.js';
 
 interface FourierFlags {
@@ -35,6 +37,8 @@ interface FourierFlags {
   analyze: number;
   seed: number;
   out: string;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
 export function registerFourierPrune(program: Command): void {
@@ -63,10 +67,13 @@ export function registerFourierPrune(program: Command): void {
     .option('--analyze <n>', 'record the frequency analysis on N test images after every stage-2 epoch (0 = off)', parseIntOption('--analyze', 0), 0)
     .option('--seed <n>', 'seed', parseIntOption('--seed'), 0)
     .requiredOption('-o, --out <dir>', 'write the pruned model folder and fourier-prune.json here')
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP)
     .action(async (flags: FourierFlags, cmd: Command) => {
+      const outTx = await openOutput(flags.out, { flag: '--out', inputs: { 'model folder': flags.model, 'dataset folder': datasetInput(flags.dataset) }, force: flags.force });
       await backendFromFlags(cmd);
       const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const teacher = await loadModel(flags.model);
+      const teacher = await loadModel(flags.model, loadOptions(flags));
       const analyzer = flags.analyze > 0 ? new FrequencyAnalyzer(take(data.test, flags.analyze), { teacher }) : undefined;
       try {
         const res = await fourierPrune(teacher, {
@@ -98,7 +105,7 @@ export function registerFourierPrune(program: Command): void {
             `test accuracy dense ${f(res.teacherAccuracy)} → pruned ${f(res.stage1.accuracyAfterPrune)}\n` +
             `stage 2 (${flags.kd}, ${res.stage2.history.steps} steps, ${res.stage2.seconds.toFixed(1)} s): test accuracy ${f(res.testAccuracy)}\n`,
         );
-        await saveModel(res.student, flags.out, {
+        await saveModel(res.student, outTx.dir, {
           metadata: { fourierPrune: { sparsity: res.stage1.sparsity, stage1: flags.stage1, kd: flags.kd, testAccuracy: res.testAccuracy, seed: flags.seed } },
         });
         const summary = {
@@ -110,12 +117,13 @@ export function registerFourierPrune(program: Command): void {
           stage2: { seconds: res.stage2.seconds, steps: res.stage2.history.steps, anchorCount: res.stage2.anchorCount, epochs: res.stage2.history.epochs },
           analysis: res.stage2.analysis,
         };
-        await writeFileAtomic(join(flags.out, 'fourier-prune.json'), JSON.stringify(summary, null, 2));
+        await writeFileAtomic(join(outTx.dir, 'fourier-prune.json'), JSON.stringify(summary, null, 2));
         if (res.stage2.analysis.length > 0) {
           const doc = analysisReport(res.stage2.analysis, { model: flags.model, kd: flags.kd, sparsity: String(flags.sparsity), dataset: data.name });
           doc.sections.push({ heading: 'Band errors during retraining', charts: [retrainingChart(res.stage2.analysis, 'retrain', 'e_low / e_high vs epoch')] });
-          await writeHtmlReport(join(flags.out, 'report.html'), doc);
+          await writeHtmlReport(join(outTx.dir, 'report.html'), doc);
         }
+        await outTx.commit();
         process.stdout.write(`saved ${flags.out}\n`);
         res.student.dispose();
       } finally {

@@ -1,14 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { batchCount } from '../../data/batches.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
 import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
 import { quantizationEffect, type QuantizationEffect } from '../../io/quantize-model.js';
+import { checkOutputFile, datasetInput } from '../../io/output-paths.js';
 import { saveSparse } from '../../io/sparse.js';
 import { prepareModel } from '../../graph/prepare.js';
+import type { FolderTransaction } from '../../io/atomic.js';
 import { pruneIterativeDataFree, pruneOneShotDataFree } from '../../prune/data-free.js';
 import { pruneGradual } from '../../prune/gradual.js';
 import { getMethod, METHOD_NAMES } from '../../prune/methods.js';
@@ -29,6 +30,7 @@ import { sparseCost, sparseCostTable, type SparseCost } from '../../report/spars
 import { formatTable } from '../../report/table.js';
 import { backendFromFlags } from '../context.js';
 import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { parseChoice, parseFloatOption, parseFractionList, parseIntList, parseIntOption, parseNameList, parseShape } from '../options.js';
 
 interface PruneFlags extends DatasetFlags {
@@ -57,7 +59,11 @@ interface PruneFlags extends DatasetFlags {
   sparse?: boolean;
   output?: string;
   lapGraph?: boolean;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
+
+const inputsOf = (f: PruneFlags) => ({ 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) });
 
 /** Every check that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFlags): void {
@@ -69,13 +75,7 @@ function checkFlags(f: PruneFlags): void {
   }
   if (f.schedule !== 'oneshot' && (f.levels !== undefined || f.its !== undefined)) throw new Error(`--levels and --its are for --schedule oneshot, not ${f.schedule}`);
   if (f.schedule === 'gradual' && f.sparsity === undefined) throw new Error('--schedule gradual needs --sparsity (the final sparsity)');
-  if (f.out !== undefined) {
-    if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new Error(`--out '${f.out}' exists and is not a folder`);
-    if (resolve(f.out) === resolve(f.model)) throw new Error(`--out '${f.out}' is the input model folder; write to another folder`);
-  }
-  if (f.report !== undefined && existsSync(f.report) && statSync(f.report).isDirectory()) {
-    throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
-  }
+  if (f.report !== undefined) checkOutputFile(f.report, { flag: '--report', inputs: inputsOf(f), force: f.force });
   if (f.sparse && f.out === undefined) throw new Error('--sparse writes model.sparse into --out: give --out DIR');
   if (f.quantize && f.out === undefined) throw new Error('--quantize sets how --out stores its weights: give --out DIR');
 }
@@ -114,7 +114,7 @@ function needsData(f: PruneFlags): string | undefined {
 }
 
 /** Prune with no data: sparsity, params, MACs and sizes per level; saves the last level into --out. */
-async function pruneDataFree(flags: PruneFlags, model: tf.LayersModel): Promise<void> {
+async function pruneDataFree(flags: PruneFlags, model: tf.LayersModel, outTx?: FolderTransaction): Promise<void> {
   const costs: { label: string; sparsity: number; cost: SparseCost }[] = [];
   let last = 0;
   let saved: LevelResult | undefined;
@@ -127,7 +127,7 @@ async function pruneDataFree(flags: PruneFlags, model: tf.LayersModel): Promise<
       costs.push({ label: r.label, sparsity: r.totalSparsity, cost: sparseCost(m, r.record) });
       if (r.index !== last) return;
       saved = r;
-      if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false, flags.quantize ? { dtype: flags.quantize } : undefined);
+      if (outTx) await saveLevel(outTx.dir, r, m, flags.sparse ?? false, flags.quantize ? { dtype: flags.quantize } : undefined);
     },
   };
   const t0 = Date.now();
@@ -148,8 +148,9 @@ async function pruneDataFree(flags: PruneFlags, model: tf.LayersModel): Promise<
   const seconds = (Date.now() - t0) / 1000;
   const out = [`data-free ${flags.method}, ${flags.schedule}: no dataset, so no fine-tuning and no accuracy; ${seconds.toFixed(1)} s`, '', formatTable(sparseCostTable(costs))];
   if (saved) out.push('', formatTable(layersTable(saved)));
-  if (flags.out) {
-    await writeFileAtomic(join(flags.out, 'results.json'), JSON.stringify({ ...result, dataFree: true, costs }, null, 2) + '\n');
+  if (outTx) {
+    await writeFileAtomic(join(outTx.dir, 'results.json'), JSON.stringify({ ...result, dataFree: true, costs }, null, 2) + '\n');
+    await outTx.commit();
     out.push('', `saved ${flags.out} (model.json + shards, pruning-record.json, results.json${flags.sparse ? ', model.sparse' : ''})`);
   } else {
     out.push('', 'not saved: give --out DIR to write the pruned model');
@@ -189,16 +190,19 @@ export function registerPrune(program: Command): void {
     .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
     .option('--lap-graph', 'LAP: neighbours from the whole channel graph (branched models: DenseNet, Inception, SE) instead of the module-order chain')
     .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out')
-    .option('--quantize <dtype>', `store the --out weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (pruned zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS));
+    .option('--quantize <dtype>', `store the --out weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (pruned zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
   addDatasetOptions(cmd).action(async (flags: PruneFlags, cmd: Command) => {
       checkFlags(flags);
       getMethod(flags.method); // unknown method: clear error before loading anything
+      const outTx = flags.out ? await openOutput(flags.out, { flag: '--out', inputs: inputsOf(flags), force: flags.force }) : undefined;
       await backendFromFlags(cmd);
-      const resolved = await resolveModelAndData(flags.model, flags, { needsData: needsData(flags) });
+      const resolved = await resolveModelAndData(flags.model, flags, { needsData: needsData(flags), load: loadOptions(flags) });
       const { source, data } = resolved;
       const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is a zoo model: pruning its untrained (random) weights\n`);
-      if (!data) return pruneDataFree(flags, model);
+      if (!data) return pruneDataFree(flags, model, outTx);
       const { train, test } = data;
       const steps = flags.finetuneSteps ?? flags.finetuneEpochs * batchCount(train.count, flags.batchSize, true);
       let lastIndex = 0;
@@ -215,7 +219,7 @@ export function registerPrune(program: Command): void {
         onLevel: async (r, m) => {
           if (r.index !== lastIndex) return;
           saved = r;
-          if (!flags.out) return;
+          if (!outTx) return;
           let q: QuantizationEffect | undefined;
           if (flags.quantize) {
             q = await quantizationEffect(m, test, flags.quantize);
@@ -225,7 +229,7 @@ export function registerPrune(program: Command): void {
                 `(${q.accuracyChange >= 0 ? '+' : ''}${(100 * q.accuracyChange).toFixed(2)} pp, ${p(q.flippedPredictions)} of predictions changed)\n`,
             );
           }
-          await saveLevel(flags.out, r, m, flags.sparse ?? false, q ? { dtype: q.dtype, effect: q } : undefined);
+          await saveLevel(outTx.dir, r, m, flags.sparse ?? false, q ? { dtype: q.dtype, effect: q } : undefined);
         },
       };
       const t0 = Date.now();
@@ -256,8 +260,9 @@ export function registerPrune(program: Command): void {
         formatTable(levelsTable(rows, 'accuracy')),
       ];
       if (saved) out.push('', formatTable(layersTable(saved)));
-      if (flags.out) {
-        await writeFileAtomic(join(flags.out, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+      if (outTx) {
+        await writeFileAtomic(join(outTx.dir, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+        await outTx.commit();
         out.push('', `saved ${flags.out} (model.json + shards, pruning-record.json, results.json${flags.sparse ? ', model.sparse' : ''})`);
       }
       if (flags.report) {
