@@ -9,3 +9,4 @@ export * from './prune-filters.js';
 export * from './criteria/index.js';
 export * from './record.js';
 export * from './replay.js';
+export * from './rates-file.js';

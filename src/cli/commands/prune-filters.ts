@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadDataset } from '../../data/registry.js';
 import { resolveModel } from '../../models/resolve.js';
@@ -8,6 +8,10 @@ import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
 import { parseRateExpression } from '../../structured/rates.js';
+import { readRatesFile } from '../../structured/rates-file.js';
+import { SCORE_NORMALIZATIONS, type ScoreNormalization } from '../../structured/budget.js';
+import { RANKINGS, type Ranking } from '../../structured/prune-filters.js';
+import { STRUCTURED_RECORD_FILE, writeStructuredRecord } from '../../structured/record.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
 import { docText, pruneFiltersDoc } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
@@ -18,8 +22,15 @@ interface PruneFiltersFlags {
   dataset: string;
   criterion: CriterionName;
   rates?: string;
+  ratesFile?: string;
   flopsReduction?: number;
   paramsReduction?: number;
+  ignore?: string[];
+  maxRate?: number;
+  roundTo?: number;
+  ranking: Ranking;
+  normalize: ScoreNormalization;
+  steps: number;
   calib: number;
   hook: 'pre-pool' | 'post-pool';
   dctK?: number;
@@ -50,6 +61,21 @@ function parseRates(v: string): string {
   return v;
 }
 
+function parseLayerList(v: string): string[] {
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new InvalidArgumentError(`--ignore must be a comma-separated list of layer names, got '${v}'`);
+  return list;
+}
+
+/** The --rates value for pruneFilters: a single number for global ranking (the fraction of channels), else the expression. */
+function ratesFor(f: PruneFiltersFlags): string | number | Record<string, number> | undefined {
+  if (f.ratesFile !== undefined) return readRatesFile(f.ratesFile);
+  if (f.rates === undefined || f.ranking !== 'global') return f.rates;
+  const list = parseRateExpression(f.rates);
+  if (list.length !== 1) throw new Error('--ranking global takes one number in --rates (the fraction of all prunable channels to remove), or a --flops-reduction / --params-reduction budget');
+  return list[0];
+}
+
 function parseBatches(v: string): number[] {
   const list = v.split(',').map((s) => Number(s.trim()));
   if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -60,8 +86,12 @@ function parseBatches(v: string): number[] {
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFiltersFlags): void {
-  const modes = [f.rates !== undefined, f.flopsReduction !== undefined, f.paramsReduction !== undefined].filter(Boolean).length;
-  if (modes !== 1) throw new Error('give exactly one of --rates, --flops-reduction, --params-reduction');
+  const modes = [f.rates !== undefined, f.ratesFile !== undefined, f.flopsReduction !== undefined, f.paramsReduction !== undefined].filter(Boolean).length;
+  if (modes !== 1) throw new Error('give exactly one of --rates, --flops-reduction, --params-reduction (or --rates-file instead of --rates)');
+  if (f.ratesFile !== undefined && f.ranking === 'global') throw new Error('--rates-file gives per-layer rates; it cannot be combined with --ranking global');
+  if (f.ratesFile !== undefined && !existsSync(f.ratesFile)) throw new Error(`--rates-file '${f.ratesFile}' does not exist`);
+  if (f.maxRate !== undefined && f.maxRate >= 1) throw new Error(`--max-rate must be below 1 (a group keeps at least one channel), got ${f.maxRate}`);
+  ratesFor(f);
   const dirs: [string, string | undefined][] = [['--out', f.out], ['--export-inference', f.exportInference]];
   for (const [flag, dir] of dirs) {
     if (dir === undefined) continue;
@@ -83,12 +113,19 @@ export function registerPruneFilters(program: Command): void {
     .command('prune-filters')
     .description('remove whole filters (DCT / DCT-low / L1 / HRank / random), fine-tune, and report widths, params, MACs, accuracy and latency')
     .requiredOption('-m, --model <dir>', 'trained model folder (model.json + weight shards); a zoo name builds an untrained net')
-    .requiredOption('-o, --out <dir>', 'write the pruned, fine-tuned model folder here')
+    .requiredOption('-o, --out <dir>', `write the pruned, fine-tuned model folder (+ ${STRUCTURED_RECORD_FILE}) here`)
     .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'dct')
     .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates)
-    .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate)', parseFloatOption('--flops-reduction', 0, 1))
-    .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate)', parseFloatOption('--params-reduction', 0, 1))
+    .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate, or --ranking global)', parseFloatOption('--flops-reduction', 0, 1))
+    .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate, or --ranking global)', parseFloatOption('--params-reduction', 0, 1))
+    .option('--rates-file <json>', 'per-layer rates from a rates file (e.g. written by `prunekit sensitivity --budget … --out-rates FILE`)')
+    .option('--ranking <how>', 'uniform (one rate for every group) | global (rank normalised channel scores across groups: non-uniform rates for the budget)', parseChoice('--ranking', RANKINGS), 'uniform')
+    .option('--normalize <how>', `per-group score normalisation for --ranking global: ${SCORE_NORMALIZATIONS.join(' | ')}`, parseChoice('--normalize', SCORE_NORMALIZATIONS), 'mean')
+    .option('--ignore <layers>', 'comma-separated layers whose output channels are never pruned (e.g. the stem conv)', parseLayerList)
+    .option('--max-rate <r>', 'no channel group loses more than this fraction of its channels', parseFloatOption('--max-rate', 0, 1))
+    .option('--round-to <n>', 'kept channels per group rounded up to a multiple of n (e.g. 8 for SIMD-friendly widths)', parseIntOption('--round-to', 1))
+    .option('--steps <k>', 'iterative pruning: k steps of prune → fine-tune (each step fine-tunes --finetune-epochs), reaching i/k of the target at step i', parseIntOption('--steps', 1), 1)
     .option('--calib <n>', 'calibration images from the training split (dct, dct_low, dct_dc, hrank; reference 5 × 128)', parseIntOption('--calib', 1), 640)
     .option('--hook <where>', 'feature maps: pre-pool (after BN + ReLU) | post-pool (reference)', parseChoice('--hook', ['pre-pool', 'post-pool'] as const), 'pre-pool')
     .option('--dct-k <k>', 'dct_low block size k (default ceil(H/4))', parseIntOption('--dct-k', 1))
@@ -123,7 +160,12 @@ export function registerPruneFilters(program: Command): void {
         const result = await pruneAndFinetune(model, data.train, data.test, {
           prune: {
             criterion: flags.criterion,
-            rates: flags.rates,
+            rates: ratesFor(flags),
+            ranking: flags.ranking,
+            normalize: flags.normalize,
+            ignore: flags.ignore,
+            maxRate: flags.maxRate,
+            roundTo: flags.roundTo,
             flopsReduction: flags.flopsReduction,
             paramsReduction: flags.paramsReduction,
             calibBatches: Math.ceil(flags.calib / calibBatchSize),
@@ -142,6 +184,7 @@ export function registerPruneFilters(program: Command): void {
             progress: 'auto',
           },
           seed: flags.seed,
+          steps: flags.steps,
           latency: flags.latency ? { batches: flags.latencyBatches, runs: flags.latencyRuns, warmup: 2, seed: flags.seed } : undefined,
           log: say,
         });
@@ -164,11 +207,13 @@ export function registerPruneFilters(program: Command): void {
               criterion: flags.criterion,
               dataset: data.name,
               seed: flags.seed,
+              steps: flags.steps,
               widths: result.report.groups.map((g) => ({ producers: g.producers, before: g.channels, after: g.kept })),
               testAccuracy: result.accuracy.final,
               bestTestAccuracy: result.accuracy.best,
             },
           });
+          writeStructuredRecord(join(flags.out, STRUCTURED_RECORD_FILE), result.record);
           say(`saved ${flags.out} (final ${pct(result.accuracy.final)}, best ${pct(result.accuracy.best)})`);
           if (flags.exportInference) {
             const inf = await inferenceModel(result.model, { seed: flags.seed });
