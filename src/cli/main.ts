@@ -10,6 +10,7 @@ import { registerFourierPrune } from './commands/fourier-prune.js';
 import { registerPrune } from './commands/prune.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPruneFilters } from './commands/prune-filters.js';
+import { registerSensitivity } from './commands/sensitivity.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPrune(program);
   registerDemo(program);
   registerPruneFilters(program);
+  registerSensitivity(program);
   return program;
 }
 

@@ -35,3 +35,12 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
     return v as T;
   };
 }
+
+/** A comma-separated list of names (e.g. layers for --ignore): trimmed, empty items dropped, at least one. */
+export function parseNameList(name: string): (v: string) => string[] {
+  return (v: string) => {
+    const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (list.length === 0) throw new InvalidArgumentError(`${name} must be a comma-separated list of names, got '${v}'`);
+    return list;
+  };
+}

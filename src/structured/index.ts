@@ -10,3 +10,4 @@ export * from './criteria/index.js';
 export * from './record.js';
 export * from './replay.js';
 export * from './rates-file.js';
+export * from './sensitivity.js';

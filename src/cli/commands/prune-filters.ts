@@ -15,7 +15,7 @@ import { STRUCTURED_RECORD_FILE, writeStructuredRecord } from '../../structured/
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
 import { docText, pruneFiltersDoc } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseFloatOption, parseIntOption } from '../options.js';
+import { parseChoice, parseFloatOption, parseIntOption, parseNameList } from '../options.js';
 
 interface PruneFiltersFlags {
   model: string;
@@ -59,12 +59,6 @@ function parseRates(v: string): string {
     throw new InvalidArgumentError((err as Error).message);
   }
   return v;
-}
-
-function parseLayerList(v: string): string[] {
-  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) throw new InvalidArgumentError(`--ignore must be a comma-separated list of layer names, got '${v}'`);
-  return list;
 }
 
 /** The --rates value for pruneFilters: a single number for global ranking (the fraction of channels), else the expression. */
@@ -122,7 +116,7 @@ export function registerPruneFilters(program: Command): void {
     .option('--rates-file <json>', 'per-layer rates from a rates file (e.g. written by `prunekit sensitivity --budget … --out-rates FILE`)')
     .option('--ranking <how>', 'uniform (one rate for every group) | global (rank normalised channel scores across groups: non-uniform rates for the budget)', parseChoice('--ranking', RANKINGS), 'uniform')
     .option('--normalize <how>', `per-group score normalisation for --ranking global: ${SCORE_NORMALIZATIONS.join(' | ')}`, parseChoice('--normalize', SCORE_NORMALIZATIONS), 'mean')
-    .option('--ignore <layers>', 'comma-separated layers whose output channels are never pruned (e.g. the stem conv)', parseLayerList)
+    .option('--ignore <layers>', 'comma-separated layers whose output channels are never pruned (e.g. the stem conv)', parseNameList('--ignore'))
     .option('--max-rate <r>', 'no channel group loses more than this fraction of its channels', parseFloatOption('--max-rate', 0, 1))
     .option('--round-to <n>', 'kept channels per group rounded up to a multiple of n (e.g. 8 for SIMD-friendly widths)', parseIntOption('--round-to', 1))
     .option('--steps <k>', 'iterative pruning: k steps of prune → fine-tune (each step fine-tunes --finetune-epochs), reaching i/k of the target at step i', parseIntOption('--steps', 1), 1)
