@@ -17,6 +17,7 @@ export { sizeReport, type SizeReport } from './io/sparse-size.js';
 export { countModel, formatCountTable } from './report/count.js';
 export { pruneModel, computeMasks, maskEnforcer, applyMasks, MaskSet, replayRecord, METHOD_NAMES } from './prune/index.js';
 export { pruneFilters, removeChannels, buildChannelGraph, foldBatchNorm } from './structured/index.js';
+export { replayStructuredRecord, readStructuredRecord, sensitivityAnalysis, sensitivityBudget, readRatesFile } from './structured/index.js';
 
 export * as data from './data/index.js';
 export * as models from './models/index.js';

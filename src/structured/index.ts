@@ -11,3 +11,4 @@ export * from './record.js';
 export * from './replay.js';
 export * from './rates-file.js';
 export * from './sensitivity.js';
+export * from './iterative.js';
