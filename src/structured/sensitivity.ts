@@ -8,7 +8,8 @@
  * (group, rate) step is ranked by the accuracy drop it would cost — the running maximum of the
  * drop over the group's grid up to that rate, so a group's steps stay in rate order — and steps
  * are taken from the cheapest until the analytic cost (cost.ts) meets the target: prune most where
- * accuracy drops least.
+ * accuracy drops least. The last step may overshoot by up to one grid step; a trim pass then steps
+ * groups back one grid level, most costly first, while the target still holds.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/types.js';
@@ -151,6 +152,13 @@ function unreachableBudget(metric: BudgetMetric, target: number, maxRate: number
   );
 }
 
+/** The greedy cost of a group at grid level j: the running maximum of its drop up to j. */
+function dropAt(result: SensitivityResult, g: GroupSensitivity, j: number): number {
+  let env = -Infinity;
+  for (let i = 0; i <= j; i++) env = Math.max(env, result.dense - g.accuracy[i]);
+  return env;
+}
+
 /** Greedy per-group rates from sensitivity curves for a cost target (see the module comment). */
 export function sensitivityBudget(
   model: tf.LayersModel,
@@ -174,22 +182,42 @@ export function sensitivityBudget(
   }
   moves.sort((a, b) => a.drop - b.drop || a.group.id - b.group.id || a.j - b.j);
   const before = structureCost(model, graph);
-  const widths = new Map<number, number>();
-  const rates = new Map<number, number>();
-  const red = () => 1 - structureCost(model, graph, widths)[metric] / before[metric];
-  let tolerance = 0;
+  /** Grid level (index into result.rates) per pruned group. */
+  const level = new Map<number, number>();
+  const widthsOf = () => new Map([...level].map(([id, j]) => [id, result.groups.find((g) => g.id === id)!.kept[j]]));
+  const red = () => 1 - structureCost(model, graph, widthsOf())[metric] / before[metric];
   let reached = false;
   for (const m of moves) {
-    widths.set(m.group.id, m.group.kept[m.j]);
-    const r = result.rates[m.j];
-    rates.set(m.group.id, result.constraints.maxRate !== undefined ? Math.min(r, result.constraints.maxRate) : r);
-    tolerance = Math.max(tolerance, m.drop);
+    level.set(m.group.id, m.j);
     if (red() >= target) {
       reached = true;
       break;
     }
   }
   if (!reached) throw unreachableBudget(metric, target, result.rates[result.rates.length - 1], red());
+  // Trim the overshoot of the last (possibly large) step: step groups back down one grid level,
+  // most costly first, while the target still holds.
+  for (let changed = true; changed; ) {
+    changed = false;
+    const byCost = result.groups.filter((g) => level.has(g.id)).sort((a, b) => dropAt(result, b, level.get(b.id)!) - dropAt(result, a, level.get(a.id)!) || a.id - b.id);
+    for (const g of byCost) {
+      const j = level.get(g.id)!;
+      if (j === 0) level.delete(g.id);
+      else level.set(g.id, j - 1);
+      if (red() >= target) {
+        changed = true;
+        break;
+      }
+      level.set(g.id, j);
+    }
+  }
+  const widths = widthsOf();
+  const rates = new Map<number, number>();
+  for (const [id, j] of level) {
+    const r = result.rates[j];
+    rates.set(id, result.constraints.maxRate !== undefined ? Math.min(r, result.constraints.maxRate) : r);
+  }
+  const tolerance = Math.max(0, ...[...level].map(([id, j]) => dropAt(result, result.groups.find((g) => g.id === id)!, j)));
   const after = structureCost(model, graph, widths);
   const byLayer: Record<string, number> = {};
   for (const g of result.groups) byLayer[g.producers[0]] = rates.get(g.id) ?? 0;
