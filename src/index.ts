@@ -19,6 +19,7 @@ export { pruneModel, computeMasks, maskEnforcer, applyMasks, MaskSet, replayReco
 export { pruneFilters, removeChannels, buildChannelGraph, foldBatchNorm } from './structured/index.js';
 export { registerLayerHandler, getLayerHandler, registeredLayerClasses, flattenModel } from './graph/index.js';
 export type { LayerHandler, LayerRole, LayerCost, CostIO, SliceIO, KernelFacet } from './graph/index.js';
+export { replayStructuredRecord, readStructuredRecord, sensitivityAnalysis, sensitivityBudget, readRatesFile } from './structured/index.js';
 
 export * as data from './data/index.js';
 export * as models from './models/index.js';

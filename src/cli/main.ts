@@ -13,6 +13,7 @@ import { registerPruneFilters } from './commands/prune-filters.js';
 import { registerExport } from './commands/export.js';
 import { registerSweep } from './commands/sweep.js';
 import { abortOpenOutputs } from './outputs.js';
+import { registerSensitivity } from './commands/sensitivity.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPruneFilters(program);
   registerExport(program);
   registerSweep(program);
+  registerSensitivity(program);
   return program;
 }
 

@@ -9,6 +9,11 @@ export interface ReportTable {
   rows: (string | number | null)[][];
   /** Optional caption shown under the table. */
   caption?: string;
+  /**
+   * Optional heat-map shading, one value per cell in [0, 1] (0 = none, 1 = strongest) or null for
+   * an unshaded cell; the HTML page colours the cells, the terminal shows the numbers only.
+   */
+  shade?: (number | null)[][];
 }
 
 /** One line/scatter series: points (x, y); y may be null for a gap. Optional error bars (± yErr). */

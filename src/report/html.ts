@@ -82,13 +82,30 @@ function checkChart(chart: ReportChart, where: string): void {
   }
 }
 
+/** Heat-map cell colour for a shade in [0, 1]: white → red (lightness 100% → 55%). */
+export function heatColor(v: number): string {
+  const t = Math.min(1, Math.max(0, v));
+  return `hsl(0, 85%, ${(100 - 45 * t).toFixed(1)}%)`;
+}
+
+function checkShade(table: ReportTable): void {
+  if (!table.shade) return;
+  const ok = table.shade.length === table.rows.length && table.shade.every((r) => r.length === table.columns.length);
+  if (!ok) throw new Error(`table '${table.caption ?? table.columns.join(', ')}': shade must have one value (or null) per cell, ${table.rows.length} rows × ${table.columns.length} columns`);
+}
+
 function renderTable(table: ReportTable, extraClass = ''): string {
   checkTableShape(table);
+  checkShade(table);
   const right = numericColumns(table);
   const cls = (c: number) => (right[c] ? ' class="num"' : '');
+  const bg = (r: number, c: number) => {
+    const v = table.shade?.[r][c];
+    return typeof v === 'number' && Number.isFinite(v) ? ` style="background:${heatColor(v)}"` : '';
+  };
   const head = table.columns.map((h, c) => `<th${cls(c)}>${escapeHtml(h)}</th>`).join('');
   const body = table.rows
-    .map((row) => `<tr>${row.map((cell, c) => `<td${cls(c)}>${escapeHtml(formatCell(cell))}</td>`).join('')}</tr>`)
+    .map((row, r) => `<tr>${row.map((cell, c) => `<td${cls(c)}${bg(r, c)}>${escapeHtml(formatCell(cell))}</td>`).join('')}</tr>`)
     .join('\n');
   const caption = table.caption ? `<caption>${escapeHtml(table.caption)}</caption>` : '';
   return `<div class="table-wrap${extraClass ? ` ${extraClass}` : ''}"><table>${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;

@@ -9,3 +9,6 @@ export * from './prune-filters.js';
 export * from './criteria/index.js';
 export * from './record.js';
 export * from './replay.js';
+export * from './rates-file.js';
+export * from './sensitivity.js';
+export * from './iterative.js';

@@ -24,7 +24,9 @@ export function widthTable(report: PruneFiltersReport): ReportTable {
       `criterion ${report.criterion}, hook ${report.hook}, ` +
       (report.ranking === 'global'
         ? `global ranking of normalised scores (${report.mode === 'rates' ? 'fraction of channels' : `${report.mode} budget`})`
-        : report.mode === 'rates'
+        : report.steps !== undefined
+          ? `${report.steps} prune → fine-tune steps (${report.mode})`
+          : report.mode === 'rates'
           ? 'per-group rates'
           : report.mode === 'widths'
             ? 'given widths'
@@ -52,6 +54,15 @@ export function accuracyTable(acc: PruneFinetuneResult['accuracy'], epochs: numb
     columns: ['dense %', 'right after pruning %', `fine-tuned final %`, 'fine-tuned best %', 'best epoch'],
     rows: [[pct(acc.dense), pct(acc.pruned), pct(acc.final), pct(acc.best), `${acc.bestEpoch} of ${epochs}`]],
     caption: 'test accuracy; "best" is the best test accuracy over the fine-tuning epochs (the reference reports it)',
+  };
+}
+
+/** Iterative runs: one row per prune → fine-tune step. */
+export function stepsTable(res: PruneFinetuneResult): ReportTable {
+  return {
+    columns: ['step', 'MACs −%', 'params −%', 'after pruning %', 'fine-tuned final %', 'fine-tuned best %'],
+    rows: res.steps.map((s) => [s.step, pct(s.reduction.macs, 1), pct(s.reduction.params, 1), pct(s.pruned), pct(s.final), pct(s.best)]),
+    caption: 'iterative pruning: each step reaches step/steps of the target (against the dense model), then fine-tunes; test accuracy',
   };
 }
 
@@ -133,6 +144,7 @@ export function pruneFiltersDoc(input: PruneFiltersDocInput): ReportDoc {
       charts: result.finetune.history.epochs.length > 0 ? [finetuneChart(result)] : [],
     },
   ];
+  if (result.steps.length > 1) sections.splice(2, 0, { heading: 'Steps', tables: [stepsTable(result)] });
   if (result.latency) sections.push({ heading: 'Latency', tables: [latencyTable(result.latency, macsRatio, input.backend)] });
   return { title: input.title ?? `Filter pruning (${result.report.criterion})`, meta: input.meta, sections };
 }

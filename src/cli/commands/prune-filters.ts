@@ -1,4 +1,5 @@
-import { sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import { prepareModel } from '../../graph/prepare.js';
@@ -12,20 +13,31 @@ import { checkOutputFile, datasetInput, realPathOf } from '../../io/output-paths
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, MAP_CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
-import { pruneFilters } from '../../structured/prune-filters.js';
+import { parseRateExpression } from '../../structured/rates.js';
+import { readRatesFile } from '../../structured/rates-file.js';
+import { SCORE_NORMALIZATIONS, type ScoreNormalization } from '../../structured/budget.js';
+import { pruneFilters, RANKINGS, type Ranking } from '../../structured/prune-filters.js';
+import { STRUCTURED_RECORD_FILE, writeStructuredRecord } from '../../structured/record.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
 import { costTable, docText, pruneFiltersDoc, widthTable } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
 import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
 import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
-import { parseChoice, parseFloatOption, parseIntList, parseIntOption, parseRates } from '../options.js';
+import { parseChoice, parseFloatOption, parseIntList, parseIntOption, parseNameList, parseRates } from '../options.js';
 
 interface PruneFiltersFlags extends DatasetFlags {
   model: string;
   criterion: CriterionName;
   rates?: string;
+  ratesFile?: string;
   flopsReduction?: number;
   paramsReduction?: number;
+  ignore?: string[];
+  maxRate?: number;
+  roundTo?: number;
+  ranking: Ranking;
+  scoreNormalize: ScoreNormalization;
+  steps: number;
   calib: number;
   hook: 'pre-pool' | 'post-pool';
   dctK?: number;
@@ -48,10 +60,23 @@ interface PruneFiltersFlags extends DatasetFlags {
   allowNonfinite?: boolean;
 }
 
+/** The --rates value for pruneFilters: a single number for global ranking (the fraction of channels), else the expression. */
+function ratesFor(f: PruneFiltersFlags): string | number | Record<string, number> | undefined {
+  if (f.ratesFile !== undefined) return readRatesFile(f.ratesFile);
+  if (f.rates === undefined || f.ranking !== 'global') return f.rates;
+  const list = parseRateExpression(f.rates);
+  if (list.length !== 1) throw new Error('--ranking global takes one number in --rates (the fraction of all prunable channels to remove), or a --flops-reduction / --params-reduction budget');
+  return list[0];
+}
+
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFiltersFlags): void {
-  const modes = [f.rates !== undefined, f.flopsReduction !== undefined, f.paramsReduction !== undefined].filter(Boolean).length;
-  if (modes !== 1) throw new Error('give exactly one of --rates, --flops-reduction, --params-reduction');
+  const modes = [f.rates !== undefined, f.ratesFile !== undefined, f.flopsReduction !== undefined, f.paramsReduction !== undefined].filter(Boolean).length;
+  if (modes !== 1) throw new Error('give exactly one of --rates, --flops-reduction, --params-reduction (or --rates-file instead of --rates)');
+  if (f.ratesFile !== undefined && f.ranking === 'global') throw new Error('--rates-file gives per-layer rates; it cannot be combined with --ranking global');
+  if (f.ratesFile !== undefined && !existsSync(f.ratesFile)) throw new Error(`--rates-file '${f.ratesFile}' does not exist`);
+  if (f.maxRate !== undefined && f.maxRate >= 1) throw new Error(`--max-rate must be below 1 (a group keeps at least one channel), got ${f.maxRate}`);
+  ratesFor(f);
   if (f.exportInference !== undefined) {
     const [a, b] = [realPathOf(f.exportInference), realPathOf(f.out)];
     if (a === b || a.startsWith(b + sep) || b.startsWith(a + sep)) throw new Error('--export-inference must be a different folder from --out (and not inside it)');
@@ -66,9 +91,15 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 /** Structured pruning with no data (l1, random): widths, params, MACs and size; no fine-tuning or accuracy. */
 async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel, outTx: FolderTransaction, infTx?: FolderTransaction): Promise<void> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  const { model: pruned, report } = await pruneFilters(model, {
+  if (flags.steps > 1) throw new Error('--steps K alternates pruning with fine-tuning, which needs --dataset');
+  const { model: pruned, report, record } = await pruneFilters(model, {
     criterion: flags.criterion,
-    rates: flags.rates,
+    rates: ratesFor(flags),
+    ranking: flags.ranking,
+    normalize: flags.scoreNormalize,
+    ignore: flags.ignore,
+    maxRate: flags.maxRate,
+    roundTo: flags.roundTo,
     flopsReduction: flags.flopsReduction,
     paramsReduction: flags.paramsReduction,
     copyBN: !flags.resetBn,
@@ -94,6 +125,7 @@ async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersMo
         widths: report.groups.map((g) => ({ producers: g.producers, before: g.channels, after: g.kept })),
       },
     });
+    writeStructuredRecord(join(outTx.dir, STRUCTURED_RECORD_FILE), record);
     await outTx.commit();
     say(`saved ${flags.out}`);
     if (infTx) {
@@ -118,11 +150,18 @@ export function registerPruneFilters(program: Command): void {
     .command('prune-filters')
     .description('remove whole filters (DCT / DCT-low / L1 / HRank / random), fine-tune, and report widths, params, MACs, accuracy and latency')
     .requiredOption('-m, --model <dir>', 'trained model folder (model.json + weight shards); a zoo name builds an untrained net')
-    .requiredOption('-o, --out <dir>', 'write the pruned, fine-tuned model folder here')
+    .requiredOption('-o, --out <dir>', `write the pruned, fine-tuned model folder (+ ${STRUCTURED_RECORD_FILE}) here`)
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'dct')
     .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates('--rates'))
-    .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate)', parseFloatOption('--flops-reduction', 0, 1))
-    .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate)', parseFloatOption('--params-reduction', 0, 1))
+    .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate, or --ranking global)', parseFloatOption('--flops-reduction', 0, 1))
+    .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate, or --ranking global)', parseFloatOption('--params-reduction', 0, 1))
+    .option('--rates-file <json>', 'per-layer rates from a rates file (e.g. written by `prunekit sensitivity --budget … --out-rates FILE`)')
+    .option('--ranking <how>', 'uniform (one rate for every group) | global (rank normalised channel scores across groups: non-uniform rates for the budget)', parseChoice('--ranking', RANKINGS), 'uniform')
+    .option('--score-normalize <how>', `per-group score normalisation for --ranking global: ${SCORE_NORMALIZATIONS.join(' | ')}`, parseChoice('--score-normalize', SCORE_NORMALIZATIONS), 'mean')
+    .option('--ignore <layers>', 'comma-separated layers whose output channels are never pruned (e.g. the stem conv)', parseNameList('--ignore'))
+    .option('--max-rate <r>', 'no channel group loses more than this fraction of its channels', parseFloatOption('--max-rate', 0, 1))
+    .option('--round-to <n>', 'kept channels per group rounded up to a multiple of n (e.g. 8 for SIMD-friendly widths)', parseIntOption('--round-to', 1))
+    .option('--steps <k>', 'iterative pruning: k steps of prune → fine-tune (each step fine-tunes --finetune-epochs), reaching i/k of the target at step i', parseIntOption('--steps', 1), 1)
     .option('--calib <n>', 'calibration images from the training split (dct, dct_low, dct_dc, hrank; reference 5 × 128)', parseIntOption('--calib', 1), 640)
     .option('--hook <where>', 'feature maps: pre-pool (after BN + ReLU) | post-pool (reference)', parseChoice('--hook', ['pre-pool', 'post-pool'] as const), 'pre-pool')
     .option('--dct-k <k>', 'dct_low block size k (default ceil(H/4))', parseIntOption('--dct-k', 1))
@@ -162,7 +201,12 @@ export function registerPruneFilters(program: Command): void {
         const result = await pruneAndFinetune(model, data.train, data.test, {
           prune: {
             criterion: flags.criterion,
-            rates: flags.rates,
+            rates: ratesFor(flags),
+            ranking: flags.ranking,
+            normalize: flags.scoreNormalize,
+            ignore: flags.ignore,
+            maxRate: flags.maxRate,
+            roundTo: flags.roundTo,
             flopsReduction: flags.flopsReduction,
             paramsReduction: flags.paramsReduction,
             calibBatches: Math.ceil(flags.calib / calibBatchSize),
@@ -181,6 +225,7 @@ export function registerPruneFilters(program: Command): void {
             progress: 'auto',
           },
           seed: flags.seed,
+          steps: flags.steps,
           latency: flags.latency ? { batches: flags.latencyBatches, runs: flags.latencyRuns, warmup: 2, seed: flags.seed } : undefined,
           log: say,
         });
@@ -214,11 +259,13 @@ export function registerPruneFilters(program: Command): void {
               criterion: flags.criterion,
               dataset: data.name,
               seed: flags.seed,
+              steps: flags.steps,
               widths: result.report.groups.map((g) => ({ producers: g.producers, before: g.channels, after: g.kept })),
               testAccuracy: result.accuracy.final,
               bestTestAccuracy: result.accuracy.best,
             },
           });
+          writeStructuredRecord(join(outTx.dir, STRUCTURED_RECORD_FILE), result.record);
           await outTx.commit();
           say(`saved ${flags.out} (final ${pct(result.accuracy.final)}, best ${pct(result.accuracy.best)})`);
           if (flags.exportInference) {
