@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadDataset } from '../../data/registry.js';
-import { resolveModel } from '../../models/resolve.js';
+import { prepareModel } from '../../graph/prepare.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
@@ -11,11 +10,14 @@ import { DEFAULT_SENSITIVITY_RATES, checkRateGrid, checkSensitivityBudget, sensi
 import { sensitivityDoc } from '../../structured/sensitivity-report.js';
 import { docText } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
+import { ALLOW_NONFINITE_HELP, loadOptions } from '../outputs.js';
 import { parseChoice, parseFloatOption, parseIntOption, parseNameList } from '../options.js';
 
-interface SensitivityFlags {
+interface SensitivityFlags extends DatasetFlags {
   model: string;
-  dataset: string;
+  output?: string;
+  allowNonfinite?: boolean;
   criterion: CriterionName;
   rates: number[];
   subset: number;
@@ -49,11 +51,10 @@ function checkFlags(f: SensitivityFlags): void {
 }
 
 export function registerSensitivity(program: Command): void {
-  program
+  const cmd = program
     .command('sensitivity')
     .description('accuracy when each channel group alone is pruned at a grid of rates (table + HTML heat map); --budget turns it into per-group rates for a MACs target')
     .requiredOption('-m, --model <dir>', 'trained model folder (model.json + weight shards)')
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'l1')
     .option('--rates <list>', `rates to try per group, ascending (default ${DEFAULT_SENSITIVITY_RATES.join(',')})`, parseGrid, [...DEFAULT_SENSITIVITY_RATES])
     .option('--subset <n>', 'held-out images the accuracy is measured on (a seeded subset of the test split)', parseIntOption('--subset', 1), 500)
@@ -66,15 +67,15 @@ export function registerSensitivity(program: Command): void {
     .option('--out-rates <file>', 'write the rates chosen for --budget as a rates file (prune-filters --rates-file)')
     .option('--report <file>', 'also write the table as a self-contained HTML page with a heat map')
     .option('--seed <n>', 'seed for the held-out subset, calibration sample and random criterion', parseIntOption('--seed'), 0)
-    .action(async (flags: SensitivityFlags, cmd: Command) => {
+    .option('--output <name>', 'multi-output models: the output layer to analyse')
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
+  addDatasetOptions(cmd).action(async (flags: SensitivityFlags, cmd: Command) => {
       checkFlags(flags);
       const backend = await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTest: flags.subset, seed: flags.seed });
-      const { model, source } = await resolveModel(flags.model, {
-        inputShape: [data.train.height, data.train.width, data.train.channels],
-        numClasses: data.train.numClasses,
-        seed: flags.seed,
-      });
+      const resolved = await resolveModelAndData(flags.model, { ...flags, limitTest: flags.subset }, { needsData: 'sensitivity measures accuracy on held-out images', load: loadOptions(flags) });
+      const { source, data } = resolved;
+      if (!data) throw new Error('sensitivity needs a dataset'); // unreachable: resolveModelAndData throws first
+      const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
       try {
         const constraints = { ignore: flags.ignore, roundTo: flags.roundTo, maxRate: flags.maxRate };
