@@ -5,9 +5,13 @@
  * written by the tfjs converter or tfjs-node load here.
  *
  * Writes are atomic per file: shards first, then `model.json` (temp file, fsync, rename), so a reader
- * never sees a half-written `model.json`. Overwriting a folder that already holds a model is not atomic
- * as a whole (a crash between the shard renames and the `model.json` rename leaves new shards beside
- * the old `model.json`); write to a fresh folder and rename it when that matters (checkpoints do).
+ * never sees a half-written `model.json`. Whole folders are atomic when written inside a folder
+ * transaction (io/atomic.ts beginFolderTransaction; every CLI output and checkpoint is).
+ *
+ * Reading is contained and bounded: shard paths resolve inside the folder and are regular files whose
+ * sizes match the manifest exactly; shapes, dtypes (float32), unique names and the topology's layer
+ * references are checked before anything is allocated or built; NaN/Inf weights are refused unless
+ * `allowNonFinite`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
