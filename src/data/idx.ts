@@ -5,8 +5,9 @@
  * then prod(dims) big-endian elements. MNIST images are 0x00000803 (uint8, 3 dims),
  * labels 0x00000801 (uint8, 1 dim). A gzip stream (magic 1f 8b) is detected and inflated.
  */
-import { readFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { readFile, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { gunzipBounded } from '../util/gzip.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -54,11 +55,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function parseIdx(input: Uint8Array, source: string): IdxArray {
   let bytes = input;
   if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new Error(`${source}: corrupt or truncated gzip stream (${(err as Error).message}); re-download the file`);
-    }
+    bytes = gunzipBounded(bytes, source); // output capped by the gzip trailer's declared size
   }
   if (bytes.length < 4) {
     throw new Error(`${source}: not an IDX file: only ${bytes.length} bytes, the 4-byte header is missing (truncated file?)`);
@@ -109,6 +106,8 @@ export function parseIdx(input: Uint8Array, source: string): IdxArray {
 export async function readIdx(path: string): Promise<IdxArray> {
   let bytes: Uint8Array;
   try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new Error(st.isDirectory() ? 'it is a folder' : 'not a regular file (a FIFO, socket or device)');
     bytes = await readFile(path);
   } catch (err) {
     throw new Error(`${path}: cannot read IDX file (${(err as Error).message})`);

@@ -5,9 +5,13 @@
  * written by the tfjs converter or tfjs-node load here.
  *
  * Writes are atomic per file: shards first, then `model.json` (temp file, fsync, rename), so a reader
- * never sees a half-written `model.json`. Overwriting a folder that already holds a model is not atomic
- * as a whole (a crash between the shard renames and the `model.json` rename leaves new shards beside
- * the old `model.json`); write to a fresh folder and rename it when that matters (checkpoints do).
+ * never sees a half-written `model.json`. Whole folders are atomic when written inside a folder
+ * transaction (io/atomic.ts beginFolderTransaction; every CLI output and checkpoint is).
+ *
+ * Reading is contained and bounded: shard paths resolve inside the folder and are regular files whose
+ * sizes match the manifest exactly; shapes, dtypes (float32), unique names and the topology's layer
+ * references are checked before anything is allocated or built; NaN/Inf weights are refused unless
+ * `allowNonFinite`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
@@ -378,9 +382,72 @@ async function diagnoseWeights(artifacts: tf.io.ModelArtifacts): Promise<string 
   }
 }
 
+const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/**
+ * Structural check of a layers topology before TF.js builds it: every layer an object with a string
+ * class_name and a unique string name, and every connection (inbound nodes, input/output layers)
+ * naming a layer that exists. (TF.js's functional-model builder loops forever waiting for a layer
+ * that a dangling connection names.) Nested models are checked too. Throws naming `where`.
+ */
+export function checkTopology(topology: unknown, where: string): void {
+  const bad = (why: string): never => {
+    throw new Error(`${where}: modelTopology is malformed: ${why}`);
+  };
+  const walk = (node: unknown, path: string, depth: number): void => {
+    if (depth > 16) bad(`${path} nests models more than 16 deep`);
+    if (!isObj(node)) return bad(`${path} is not an object`);
+    const cls = node.class_name;
+    if (typeof cls !== 'string') return bad(`${path} has no class_name string`);
+    const config = node.config;
+    if (cls !== 'Sequential' && cls !== 'Model' && cls !== 'Functional') return;
+    const layers = Array.isArray(config) ? config : isObj(config) ? config.layers : undefined;
+    if (!Array.isArray(layers)) return bad(`${path} (${cls}) has no layers array`);
+    const names = new Set<string>();
+    layers.forEach((l, i) => {
+      const lp = `${path}.layers[${i}]`;
+      if (!isObj(l)) return bad(`${lp} is not an object`);
+      const name = l.name ?? (isObj(l.config) ? l.config.name : undefined);
+      if (cls !== 'Sequential' || name !== undefined) {
+        if (typeof name !== 'string' || name === '') return bad(`${lp} has no name string`);
+        if (names.has(name)) return bad(`layer name '${name}' is used twice`);
+        names.add(name);
+      }
+      walk(l, lp, depth + 1);
+    });
+    if (cls === 'Sequential') return;
+    const known = (ref: unknown, what: string): void => {
+      if (!Array.isArray(ref) || typeof ref[0] !== 'string' || !names.has(ref[0])) bad(`${what} refers to ${JSON.stringify(ref)?.slice(0, 80)}, not a layer of the model`);
+    };
+    layers.forEach((l: Record<string, unknown>) => {
+      const inbound = l.inbound_nodes;
+      if (inbound === undefined) return;
+      if (!Array.isArray(inbound)) return bad(`layer '${l.name}' has inbound_nodes that are not a list`);
+      for (const node of inbound) {
+        if (!Array.isArray(node)) return bad(`layer '${l.name}' has an inbound node that is not a list`);
+        for (const ref of node) known(ref, `layer '${l.name}'`);
+      }
+    });
+    const cfg = config as Record<string, unknown>;
+    for (const key of ['input_layers', 'output_layers']) {
+      const refs = cfg[key];
+      if (!Array.isArray(refs) || refs.length === 0) return bad(`${path} needs a non-empty ${key} list`);
+      for (const r of refs) known(r, key);
+    }
+  };
+  walk(topology, 'modelTopology', 0);
+}
+
+/** The first line of an error's message (TF.js appends multi-line hints), cut to 300 characters. */
+export function firstLine(err: unknown): string {
+  const m = (err instanceof Error ? err.message : String(err)).split('\n')[0].replace(/ This may be due to.*$/, '');
+  return m.length > 300 ? `${m.slice(0, 297)}...` : m;
+}
+
 /** Loads a layers-model folder written by `saveModel`, tfjs-node or the tfjs converter. */
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<tf.LayersModel> {
   const artifacts = await readModelArtifacts(dir);
+  checkTopology(artifacts.modelTopology, join(dir, MODEL_JSON));
   checkFinite(nonFiniteWeights(artifacts), join(dir, MODEL_JSON), opts);
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
@@ -388,7 +455,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
     const detail = await diagnoseWeights(artifacts);
     const file = join(dir, MODEL_JSON);
     if (detail) throw new Error(`${file}: ${detail}`);
-    throw new Error(`${file}: could not build the model: ${(err as Error).message}`);
+    throw new Error(`${file}: could not build the model from its modelTopology: ${firstLine(err)}`);
   }
 }
 

@@ -26,7 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { kernelOf } from '../prune/layers.js';
 import { crc32 } from '../util/crc32.js';
 import { writeFileAtomicSync as writeFileAtomic } from './atomic.js';
-import { checkFinite, shapeSize, type LoadModelOptions } from './model-folder.js';
+import { checkFinite, checkTopology, firstLine, shapeSize, type LoadModelOptions } from './model-folder.js';
 
 const MAGIC = 'PKSPARSE';
 const VERSION = 1;
@@ -251,11 +251,12 @@ export async function loadSparse(path: string, opts: LoadModelOptions = {}): Pro
     .filter((x) => x.n > 0)
     .map(({ w, n }) => `weight '${w.name}' has ${n} NaN/Inf value${n > 1 ? 's' : ''}`);
   checkFinite(nonFinite, path, opts);
+  checkTopology(dec.modelTopology, path);
   let model: tf.LayersModel;
   try {
     model = await tf.models.modelFromJSON({ modelTopology: dec.modelTopology as tf.io.ModelJSON['modelTopology'] });
   } catch (e) {
-    throw new Error(`${path}: the stored topology is not a valid layers model: ${(e as Error).message.split('\n')[0]}`);
+    throw new Error(`${path}: the stored topology is not a valid layers model: ${firstLine(e)}`);
   }
   try {
     const vars = model.weights;
