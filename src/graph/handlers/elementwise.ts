@@ -20,3 +20,13 @@ registerLayerHandler('Softmax', {
   couplesChannels: (layer) => `'${layer.name}' applies softmax over channels`,
   cost: isTrainableWeightFree,
 });
+
+/** RepeatVector: [N, F] → [N, n, F]; the feature axis stays last. */
+registerLayerHandler('RepeatVector', { role: 'passthrough', cost: isTrainableWeightFree });
+
+/** Masking skips time steps whose features all equal the mask value: removing a feature changes that test. */
+registerLayerHandler('Masking', {
+  role: 'passthrough',
+  couplesChannels: (layer) => `Masking '${layer.name}' tests all its features together`,
+  cost: isTrainableWeightFree,
+});
