@@ -147,3 +147,19 @@ test('LAP chain neighbours that the graph cannot relate exactly are an error nam
   assert.doesNotThrow(() => computeScores(m, { method: 'lap', graphAware: true }));
   m.dispose();
 });
+
+test('Conv3D: MACs = output positions × kernel size; RepeatVector keeps features last', () => {
+  const m = tf.sequential({ layers: [
+    tf.layers.conv3d({ inputShape: [4, 4, 4, 2], filters: 3, kernelSize: 2, name: 'c3' }),
+    tf.layers.flatten({ name: 'g' }),
+  ] });
+  const c = countModel(m);
+  const row = c.layers.find((r) => r.name === 'c3')!;
+  assert.equal(row.macs, 3 * 3 * 3 * (2 * 2 * 2 * 2 * 3));
+  assert.equal(row.params, 2 * 2 * 2 * 2 * 3 + 3);
+  m.dispose();
+  const r = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, name: 'd' }), tf.layers.repeatVector({ n: 2, name: 'rep' }), tf.layers.flatten({ name: 'f' }), tf.layers.dense({ units: 2, name: 'o' })] });
+  const g = buildChannelGraph(r);
+  assert.deepEqual(g.groups[0].consumers.map((x) => [x.layer, x.repeat]), [['o', 2]]);
+  r.dispose();
+});

@@ -76,8 +76,8 @@ test('graph: residual Add unites producers into one group; concat gets offsets',
 });
 
 test('graph: unsupported layer gives a clear error naming it', () => {
-  const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.repeatVector({ n: 2, name: 'my_repeat' })] });
-  assert.throws(() => buildChannelGraph(m), /layer 'my_repeat' of class RepeatVector has no layer handler; register one with registerLayerHandler\('RepeatVector'/);
+  const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4, 2], units: 3 }), tf.layers.permute({ dims: [2, 1], name: 'my_permute' })] });
+  assert.throws(() => buildChannelGraph(m), /layer 'my_permute' of class Permute has no layer handler; register one with registerLayerHandler\('Permute'/);
   m.dispose();
 });
 

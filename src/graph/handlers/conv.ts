@@ -1,5 +1,5 @@
 /**
- * Conv1D, Conv2D (kernel [k…, in, out]) and Conv2DTranspose (kernel [kh, kw, out, in]).
+ * Conv1D, Conv2D, Conv3D (kernel [k…, in, out]) and Conv2DTranspose (kernel [kh, kw, out, in]).
  * MACs: Conv = output positions × kernel size; Conv2DTranspose = input positions × kernel size.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -33,6 +33,7 @@ function convHandler(rank: number): LayerHandler {
 
 registerLayerHandler('Conv1D', convHandler(1));
 registerLayerHandler('Conv2D', convHandler(2));
+registerLayerHandler('Conv3D', convHandler(3));
 
 registerLayerHandler('Conv2DTranspose', {
   role: 'producer',

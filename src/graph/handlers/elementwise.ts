@@ -1,8 +1,8 @@
 /** Element-wise layers (activations, dropout, noise, Rescaling by a scalar): channels unchanged, no weights, 0 MACs. Softmax couples channels. */
 import { registerLayerHandler, type LayerHandler } from '../handler.js';
-import { cfgOf, isTrainableWeightFree } from './util.js';
+import { cfgOf, zeroCost } from './util.js';
 
-const plain: LayerHandler = { role: 'passthrough', cost: isTrainableWeightFree };
+const plain: LayerHandler = { role: 'passthrough', cost: zeroCost };
 
 for (const cls of ['ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Rescaling']) {
   registerLayerHandler(cls, plain);
@@ -12,11 +12,21 @@ for (const cls of ['ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Dropout', 'Sp
 registerLayerHandler('Activation', {
   role: 'passthrough',
   couplesChannels: (layer) => (cfgOf(layer).activation === 'softmax' ? `'${layer.name}' applies softmax over channels` : undefined),
-  cost: isTrainableWeightFree,
+  cost: zeroCost,
 });
 
 registerLayerHandler('Softmax', {
   role: 'passthrough',
   couplesChannels: (layer) => `'${layer.name}' applies softmax over channels`,
-  cost: isTrainableWeightFree,
+  cost: zeroCost,
+});
+
+/** RepeatVector: [N, F] → [N, n, F]; the feature axis stays last. */
+registerLayerHandler('RepeatVector', { role: 'passthrough', cost: zeroCost });
+
+/** Masking skips time steps whose features all equal the mask value: removing a feature changes that test. */
+registerLayerHandler('Masking', {
+  role: 'passthrough',
+  couplesChannels: (layer) => `Masking '${layer.name}' tests all its features together`,
+  cost: zeroCost,
 });

@@ -4,8 +4,8 @@
  * Concatenate (channels side by side at offsets). 0 MACs.
  */
 import { registerLayerHandler } from '../handler.js';
-import { isTrainableWeightFree } from './util.js';
+import { zeroCost } from './util.js';
 
-for (const cls of ['Add', 'Average', 'Maximum', 'Minimum']) registerLayerHandler(cls, { role: 'merge', cost: isTrainableWeightFree });
-registerLayerHandler('Multiply', { role: 'merge', gates: true, cost: isTrainableWeightFree });
-registerLayerHandler('Concatenate', { role: 'concat', cost: isTrainableWeightFree });
+for (const cls of ['Add', 'Average', 'Maximum', 'Minimum']) registerLayerHandler(cls, { role: 'merge', cost: zeroCost });
+registerLayerHandler('Multiply', { role: 'merge', gates: true, cost: zeroCost });
+registerLayerHandler('Concatenate', { role: 'concat', cost: zeroCost });

@@ -4,13 +4,13 @@
  * when channels are removed (e.g. an SE gate reshaped to [1, 1, C]).
  */
 import { registerLayerHandler } from '../handler.js';
-import { isTrainableWeightFree } from './util.js';
+import { zeroCost } from './util.js';
 
-registerLayerHandler('Flatten', { role: 'flatten', cost: isTrainableWeightFree });
+registerLayerHandler('Flatten', { role: 'flatten', cost: zeroCost });
 
 registerLayerHandler('Reshape', {
   role: 'flatten',
-  cost: isTrainableWeightFree,
+  cost: zeroCost,
   resize(config, outLast, layerName) {
     const key = 'targetShape' in config ? 'targetShape' : 'target_shape'; // layer config / serialised JSON
     const target = (config[key] as (number | null)[] | undefined)?.slice();

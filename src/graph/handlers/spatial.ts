@@ -3,9 +3,9 @@
  * global pooling (MACs = input elements), padding, cropping, up-sampling (0 MACs).
  */
 import { registerLayerHandler, type CostIO } from '../handler.js';
-import { checkChannelsLast, isTrainableWeightFree, prod } from './util.js';
+import { checkChannelsLast, zeroCost, prod } from './util.js';
 
-const zero = { role: 'passthrough' as const, needsChannelAxis: true, check: checkChannelsLast, cost: isTrainableWeightFree };
+const zero = { role: 'passthrough' as const, needsChannelAxis: true, check: checkChannelsLast, cost: zeroCost };
 for (const cls of ['ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'Cropping1D', 'Cropping2D', 'Cropping3D', 'UpSampling1D', 'UpSampling2D', 'UpSampling3D', 'Resizing', 'CenterCrop']) {
   registerLayerHandler(cls, zero);
 }

@@ -77,7 +77,8 @@ export function useBias(io: CostIO): boolean {
   return io.config.useBias !== false;
 }
 
-export function isTrainableWeightFree(): LayerCost {
+/** No weights, no MACs. */
+export function zeroCost(): LayerCost {
   return { macs: 0, convDense: false, params: 0, trainableParams: 0 };
 }
 
