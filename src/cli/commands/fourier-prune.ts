@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { loadDataset } from '../../data/registry.js';
 import { take } from '../../data/batches.js';
-import { loadModel, saveModel } from '../../io/model-folder.js';
+import { saveModel } from '../../io/model-folder.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { FrequencyAnalyzer } from '../../spectral/analysis.js';
 import { fourierPrune } from '../../distill/fourier-prune.js';
@@ -10,9 +9,10 @@ import { KD_MODES, type KdMode } from '../../distill/curriculum.js';
 import { analysisReport, retrainingChart } from '../../distill/report.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { backendFromFlags } from '../context.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
 import { parseChoice, parseFloatOption, parseIntOption } from '../options.js';
 
-interface FourierFlags {
+interface FourierFlags extends DatasetFlags {
   model: string;
   sparsity: number;
   stage1: 'oneshot' | 'iterative';
@@ -26,7 +26,6 @@ interface FourierFlags {
   lr: number;
   alpha: number;
   tau: number;
-  dataset: string;
   limitTrain?: number;
   limitTest?: number;
   analyze: number;
@@ -35,7 +34,7 @@ interface FourierFlags {
 }
 
 export function registerFourierPrune(program: Command): void {
-  program
+  const cmd = program
     .command('fourier-prune')
     .description('two-stage pruning: masks by magnitude pruning, then masked retraining distilled from the dense model (CE, KD, or a low→high frequency curriculum)')
     .requiredOption('-m, --model <dir>', 'trained dense model folder (the teacher)')
@@ -51,16 +50,15 @@ export function registerFourierPrune(program: Command): void {
     .option('--lr <x>', 'Adam learning rate', parseFloatOption('--lr', 0), 1e-3)
     .option('--alpha <x>', 'KD weight α', parseFloatOption('--alpha', 0, 1), 0.7)
     .option('--tau <x>', 'KD temperature τ', parseFloatOption('--tau', 1e-6), 4)
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('--limit-train <n>', 'seeded subset of the training set', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'seeded subset of the test set', parseIntOption('--limit-test', 1))
     .option('--analyze <n>', 'record the frequency analysis on N test images after every stage-2 epoch (0 = off)', parseIntOption('--analyze', 0), 0)
     .option('--seed <n>', 'seed', parseIntOption('--seed'), 0)
-    .requiredOption('-o, --out <dir>', 'write the pruned model folder and fourier-prune.json here')
-    .action(async (flags: FourierFlags, cmd: Command) => {
+    .requiredOption('-o, --out <dir>', 'write the pruned model folder and fourier-prune.json here');
+  addDatasetOptions(cmd).action(async (flags: FourierFlags, cmd: Command) => {
       await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const teacher = await loadModel(flags.model);
+      const { model: teacher, data } = await resolveModelAndData(flags.model, flags, { needsData: 'fourier-prune retrains the pruned model, distilled from the dense one' });
+      if (!data) throw new Error('fourier-prune needs a dataset'); // unreachable: resolveModelAndData throws first
       const analyzer = flags.analyze > 0 ? new FrequencyAnalyzer(take(data.test, flags.analyze), { teacher }) : undefined;
       try {
         const res = await fourierPrune(teacher, {

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
-import { loadDataset } from '../../data/registry.js';
-import { resolveModel } from '../../models/resolve.js';
 import { trainModel } from '../../train/loop.js';
 import { evaluate } from '../../train/evaluate.js';
 import { saveModel } from '../../io/model-folder.js';
 import { backendFromFlags } from '../context.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
 import { parseChoice, parseFloatOption, parseIntOption, parseShape } from '../options.js';
 
-interface TrainFlags {
+interface TrainFlags extends DatasetFlags {
   model: string;
-  dataset: string;
   epochs: number;
   batchSize: number;
   optimizer: 'adam' | 'sgd';
@@ -28,11 +26,10 @@ interface TrainFlags {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('train a zoo model or a saved model folder; evaluates on the test split and saves the result')
     .requiredOption('-m, --model <spec>', 'zoo model name (see `prunekit info --list`) or a model folder')
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-e, --epochs <n>', 'epochs', parseIntOption('--epochs', 1), 2)
     .option('-b, --batch-size <n>', 'batch size', parseIntOption('--batch-size', 1), 64)
     .option('--optimizer <name>', 'adam | sgd', parseChoice('--optimizer', ['adam', 'sgd'] as const), 'adam')
@@ -47,17 +44,13 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from the newest checkpoint in --checkpoint')
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
-    .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
-    .action(async (flags: TrainFlags, cmd: Command) => {
+    .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape);
+  addDatasetOptions(cmd).action(async (flags: TrainFlags, cmd: Command) => {
       if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint <dir>');
       await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
+      const { model, data } = await resolveModelAndData(flags.model, flags, { needsData: 'train fits the model to a dataset' });
+      if (!data) throw new Error('train needs a dataset'); // unreachable: resolveModelAndData throws first
       const { train, test } = data;
-      const { model } = await resolveModel(flags.model, {
-        inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
-        numClasses: train.numClasses,
-        seed: flags.seed,
-      });
       const milestones = [Math.floor(flags.epochs / 2), Math.floor((3 * flags.epochs) / 4)].filter((e) => e > 0);
       const t0 = Date.now();
       await trainModel(model, train, {
