@@ -20,7 +20,7 @@ import { IMAGE_FITS, type ImageFit } from '../data/image-decode.js';
 import { NORMALIZE_HELP, parseNormalize, type NormalizeSpec } from '../data/preprocess.js';
 import { datasetKind, loadDataset } from '../data/registry.js';
 import type { DatasetSplits } from '../data/types.js';
-import { loadModel } from '../io/model-folder.js';
+import { loadModel, type LoadModelOptions } from '../io/model-folder.js';
 import { resolveModel } from '../models/resolve.js';
 import { parseChoice, parseFloatOption, parseIntOption } from './options.js';
 
@@ -69,6 +69,8 @@ export interface ResolveOptions {
   needsData?: string;
   /** Build zoo models with this many classes when there is no data (default 10). */
   defaultClasses?: number;
+  /** How a model folder is loaded (e.g. --allow-nonfinite). */
+  load?: LoadModelOptions;
 }
 
 const DIGITS_SHAPE = [28, 28, 1];
@@ -140,7 +142,7 @@ export async function resolveModelAndData(modelSpec: string, f: DatasetFlags, o:
   const spec = f.dataset?.trim();
   if (spec === 'none' && o.needsData) throw needsDataError(o.needsData, spec);
   if (isModelFolder(modelSpec)) {
-    const model = await loadModel(modelSpec);
+    const model = await loadModel(modelSpec, o.load);
     try {
       const want = modelInputShape(model);
       let use = spec;
@@ -172,7 +174,7 @@ export async function resolveModelAndData(modelSpec: string, f: DatasetFlags, o:
   }
   // a zoo model (or an unknown spec: resolveModel names the choices): built at the data's shape
   if (spec === 'none') {
-    const { model, source } = await resolveModel(modelSpec, { inputShape: f.inputShape ?? [28, 28, 1], numClasses: o.defaultClasses ?? 10, seed: f.seed });
+    const { model, source } = await resolveModel(modelSpec, { inputShape: f.inputShape ?? [28, 28, 1], numClasses: o.defaultClasses ?? 10, seed: f.seed, load: o.load });
     return { model, source };
   }
   const use = spec ?? 'digits';
@@ -181,6 +183,7 @@ export async function resolveModelAndData(modelSpec: string, f: DatasetFlags, o:
     inputShape: f.inputShape ?? [data.train.height, data.train.width, data.train.channels],
     numClasses: data.train.numClasses,
     seed: f.seed,
+    load: o.load,
   });
   try {
     checkModelFitsData(model, data, use);

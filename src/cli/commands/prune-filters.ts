@@ -1,20 +1,24 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { sep } from 'node:path';
+import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
+import { prepareModel } from '../../graph/prepare.js';
+import type { FolderTransaction } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
 import { sizeReport } from '../../io/sparse-size.js';
 import { formatBytes } from '../../report/bytes.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
+import { quantizationEffect } from '../../io/quantize-model.js';
+import { checkOutputFile, datasetInput, realPathOf } from '../../io/output-paths.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, MAP_CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
 import { pruneFilters } from '../../structured/prune-filters.js';
-import { parseRateExpression } from '../../structured/rates.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
 import { costTable, docText, pruneFiltersDoc, widthTable } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
 import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
-import { parseChoice, parseFloatOption, parseIntOption } from '../options.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
+import { parseChoice, parseFloatOption, parseIntList, parseIntOption, parseRates } from '../options.js';
 
 interface PruneFiltersFlags extends DatasetFlags {
   model: string;
@@ -38,47 +42,29 @@ interface PruneFiltersFlags extends DatasetFlags {
   out: string;
   report?: string;
   exportInference?: string;
-}
-
-function parseRates(v: string): string {
-  try {
-    parseRateExpression(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return v;
-}
-
-function parseBatches(v: string): number[] {
-  const list = v.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new InvalidArgumentError(`--latency-batches must be a comma-separated list of positive integers (e.g. 1,64), got '${v}'`);
-  }
-  return list;
+  output?: string;
+  quantize?: WeightQuantization;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFiltersFlags): void {
   const modes = [f.rates !== undefined, f.flopsReduction !== undefined, f.paramsReduction !== undefined].filter(Boolean).length;
   if (modes !== 1) throw new Error('give exactly one of --rates, --flops-reduction, --params-reduction');
-  const dirs: [string, string | undefined][] = [['--out', f.out], ['--export-inference', f.exportInference]];
-  for (const [flag, dir] of dirs) {
-    if (dir === undefined) continue;
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${flag} '${dir}' exists and is not a folder`);
-    if (resolve(dir) === resolve(f.model)) throw new Error(`${flag} '${dir}' is the input model folder; write to another folder`);
+  if (f.exportInference !== undefined) {
+    const [a, b] = [realPathOf(f.exportInference), realPathOf(f.out)];
+    if (a === b || a.startsWith(b + sep) || b.startsWith(a + sep)) throw new Error('--export-inference must be a different folder from --out (and not inside it)');
   }
-  if (f.exportInference !== undefined && resolve(f.exportInference) === resolve(f.out)) {
-    throw new Error('--export-inference must be a different folder from --out');
-  }
-  if (f.report !== undefined && existsSync(f.report) && statSync(f.report).isDirectory()) {
-    throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
-  }
+  if (f.report !== undefined) checkOutputFile(f.report, { flag: '--report', inputs: inputsOf(f), force: f.force });
 }
+
+const inputsOf = (f: PruneFiltersFlags) => ({ 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) });
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 /** Structured pruning with no data (l1, random): widths, params, MACs and size; no fine-tuning or accuracy. */
-async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel): Promise<void> {
+async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel, outTx: FolderTransaction, infTx?: FolderTransaction): Promise<void> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const { model: pruned, report } = await pruneFilters(model, {
     criterion: flags.criterion,
@@ -98,7 +84,8 @@ async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersMo
     say(formatTable(costTable(report)));
     say('');
     say(`size (float32 weights): ${formatBytes(before)} → ${formatBytes(after)}`);
-    await saveModel(pruned, flags.out, {
+    await saveModel(pruned, outTx.dir, {
+      quantize: flags.quantize,
       metadata: {
         prunedFrom: flags.model,
         criterion: flags.criterion,
@@ -107,14 +94,16 @@ async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersMo
         widths: report.groups.map((g) => ({ producers: g.producers, before: g.channels, after: g.kept })),
       },
     });
+    await outTx.commit();
     say(`saved ${flags.out}`);
-    if (flags.exportInference) {
+    if (infTx) {
       const inf = await inferenceModel(pruned, { seed: flags.seed });
       try {
-        await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+        await saveModel(inf.model, infTx.dir, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
       } finally {
         inf.model.dispose();
       }
+      await infTx.commit();
       say(`saved inference model ${flags.exportInference} (BN folded; outputs within ${inf.relError.toExponential(1)} relative)`);
     }
     if (flags.report) say('(--report skipped: the HTML report needs accuracy, which needs --dataset)');
@@ -131,7 +120,7 @@ export function registerPruneFilters(program: Command): void {
     .requiredOption('-m, --model <dir>', 'trained model folder (model.json + weight shards); a zoo name builds an untrained net')
     .requiredOption('-o, --out <dir>', 'write the pruned, fine-tuned model folder here')
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'dct')
-    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates)
+    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates('--rates'))
     .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate)', parseFloatOption('--flops-reduction', 0, 1))
     .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate)', parseFloatOption('--params-reduction', 0, 1))
     .option('--calib <n>', 'calibration images from the training split (dct, dct_low, dct_dc, hrank; reference 5 × 128)', parseIntOption('--calib', 1), 640)
@@ -148,17 +137,25 @@ export function registerPruneFilters(program: Command): void {
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--no-latency', 'skip the latency measurement')
-    .option('--latency-batches <list>', 'batch sizes for latency', parseBatches, [1, 64])
+    .option('--latency-batches <list>', 'batch sizes for latency', parseIntList('--latency-batches', 1), [1, 64])
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
-    .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)');
+    .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
+    .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')
+    .option('--quantize <dtype>', `store the saved weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
   addDatasetOptions(cmd).action(async (flags: PruneFiltersFlags, cmd: Command) => {
       checkFlags(flags);
+      const outTx = await openOutput(flags.out, { flag: '--out', inputs: inputsOf(flags), force: flags.force });
+      const infTx = flags.exportInference ? await openOutput(flags.exportInference, { flag: '--export-inference', inputs: inputsOf(flags), force: flags.force }) : undefined;
       const backend = await backendFromFlags(cmd);
       const needsData = MAP_CRITERIA.has(flags.criterion) ? `criterion '${flags.criterion}' scores filters by their feature maps on calibration images` : undefined;
-      const { model, source, data } = await resolveModelAndData(flags.model, flags, { needsData });
+      const resolved = await resolveModelAndData(flags.model, flags, { needsData, load: loadOptions(flags) });
+      const { source, data } = resolved;
+      const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
-      if (!data) return pruneFiltersDataFree(flags, model);
+      if (!data) return pruneFiltersDataFree(flags, model, outTx, infTx);
       const say = (s: string) => process.stdout.write(`${s}\n`);
       try {
         const calibBatchSize = Math.min(128, flags.calib);
@@ -200,8 +197,19 @@ export function registerPruneFilters(program: Command): void {
             },
           });
           process.stdout.write(docText(doc, formatTable));
-          await saveModel(result.model, flags.out, {
+          let quantization: Record<string, unknown> | undefined;
+          if (flags.quantize) {
+            const e = await quantizationEffect(result.model, data.test, flags.quantize);
+            say(
+              `${flags.quantize} weights: test accuracy ${pct(e.floatAccuracy)} → ${pct(e.quantizedAccuracy)} ` +
+                `(${e.accuracyChange >= 0 ? '+' : ''}${(100 * e.accuracyChange).toFixed(2)} pp, ${pct(e.flippedPredictions)} of predictions changed)`,
+            );
+            quantization = { ...e };
+          }
+          await saveModel(result.model, outTx.dir, {
+            quantize: flags.quantize,
             metadata: {
+              ...(quantization ? { quantization } : {}),
               prunedFrom: flags.model,
               criterion: flags.criterion,
               dataset: data.name,
@@ -211,14 +219,16 @@ export function registerPruneFilters(program: Command): void {
               bestTestAccuracy: result.accuracy.best,
             },
           });
+          await outTx.commit();
           say(`saved ${flags.out} (final ${pct(result.accuracy.final)}, best ${pct(result.accuracy.best)})`);
           if (flags.exportInference) {
             const inf = await inferenceModel(result.model, { seed: flags.seed });
             try {
-              await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+              await saveModel(inf.model, infTx!.dir, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
             } finally {
               inf.model.dispose();
             }
+            await infTx!.commit();
             say(`saved inference model ${flags.exportInference} (BN folded; outputs within ${inf.relError.toExponential(1)} relative)`);
           }
           if (flags.report) {

@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { trainModel } from '../../train/loop.js';
 import { evaluate } from '../../train/evaluate.js';
 import { saveModel } from '../../io/model-folder.js';
+import { checkWritableFolder, datasetInput, realPathOf } from '../../io/output-paths.js';
+import { findLatestCheckpoint } from '../../train/checkpoint.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { backendFromFlags } from '../context.js';
 import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
 import { parseChoice, parseFloatOption, parseIntOption, parseShape } from '../options.js';
@@ -23,6 +26,8 @@ interface TrainFlags extends DatasetFlags {
   limitTrain?: number;
   limitTest?: number;
   inputShape?: [number, number, number];
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -44,11 +49,24 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from the newest checkpoint in --checkpoint')
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
-    .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape);
+    .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
   addDatasetOptions(cmd).action(async (flags: TrainFlags, cmd: Command) => {
       if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint <dir>');
+      const inputs = { 'model folder': flags.model, 'dataset folder': datasetInput(flags.dataset) };
+      if (flags.checkpoint) {
+        checkWritableFolder(flags.checkpoint, { flag: '--checkpoint', inputs, force: flags.force });
+        if (flags.out && realPathOf(flags.checkpoint).startsWith(realPathOf(flags.out) + '/')) {
+          throw new Error(`--checkpoint '${flags.checkpoint}' is inside --out '${flags.out}', which is replaced as a whole at the end; put checkpoints elsewhere`);
+        }
+        if (flags.resume && !(await findLatestCheckpoint(flags.checkpoint))) {
+          throw new Error(`--resume: no checkpoint in '${flags.checkpoint}' (expected ${flags.checkpoint}/epoch-NNNN/ written by an earlier run with this --checkpoint); check the path, or drop --resume to start fresh`);
+        }
+      }
+      const out = flags.out ? await openOutput(flags.out, { flag: '--out', inputs, force: flags.force }) : undefined;
       await backendFromFlags(cmd);
-      const { model, data } = await resolveModelAndData(flags.model, flags, { needsData: 'train fits the model to a dataset' });
+      const { model, data } = await resolveModelAndData(flags.model, flags, { needsData: 'train fits the model to a dataset', load: loadOptions(flags) });
       if (!data) throw new Error('train needs a dataset'); // unreachable: resolveModelAndData throws first
       const { train, test } = data;
       const milestones = [Math.floor(flags.epochs / 2), Math.floor((3 * flags.epochs) / 4)].filter((e) => e > 0);
@@ -74,8 +92,9 @@ export function registerTrain(program: Command): void {
       process.stdout.write(
         `test accuracy ${(100 * ev.accuracy).toFixed(2)}%  loss ${ev.loss.toFixed(4)}  (${test.count} examples, ${data.name}); trained in ${seconds.toFixed(1)} s\n`,
       );
-      if (flags.out) {
-        await saveModel(model, flags.out, { metadata: { trainedOn: data.name, testAccuracy: ev.accuracy, seed: flags.seed } });
+      if (out) {
+        await saveModel(model, out.dir, { metadata: { trainedOn: data.name, testAccuracy: ev.accuracy, seed: flags.seed } });
+        await out.commit();
         process.stdout.write(`saved ${flags.out}\n`);
       }
       model.dispose();
