@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { loadDataset } from '../../data/registry.js';
 import { take } from '../../data/batches.js';
-import { loadModel, saveModel } from '../../io/model-folder.js';
+import { saveModel } from '../../io/model-folder.js';
 import { datasetInput } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { FrequencyAnalyzer } from '../../spectral/analysis.js';
@@ -11,10 +10,11 @@ import { KD_MODES, type KdMode } from '../../distill/curriculum.js';
 import { analysisReport, retrainingChart } from '../../distill/report.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { backendFromFlags } from '../context.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
 import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { parseChoice, parseFloatOption, parseIntOption } from '../options.js';
 
-interface FourierFlags {
+interface FourierFlags extends DatasetFlags {
   model: string;
   sparsity: number;
   stage1: 'oneshot' | 'iterative';
@@ -31,7 +31,6 @@ interface FourierFlags {
   kMax: number;
   anchors: number;
   perRow?: boolean;
-  dataset: string;
   limitTrain?: number;
   limitTest?: number;
   analyze: number;
@@ -42,7 +41,7 @@ interface FourierFlags {
 }
 
 export function registerFourierPrune(program: Command): void {
-  program
+  const cmd = program
     .command('fourier-prune')
     .description('two-stage pruning: masks by magnitude pruning, then masked retraining distilled from the dense model (CE, KD, or a low→high frequency curriculum)')
     .requiredOption('-m, --model <dir>', 'trained dense model folder (the teacher)')
@@ -61,19 +60,21 @@ export function registerFourierPrune(program: Command): void {
     .option('--k-max <k>', 'freq-a: initial effective-neighbour count k_max (decays to 1 over the first 70% of steps)', parseFloatOption('--k-max', 1), 16)
     .option('--anchors <n>', 'freq-a: anchor-set size (0 = in-batch kernel)', parseIntOption('--anchors', 0), 2048)
     .option('--per-row', 'freq-a: calibrate δ per row (t-SNE style) instead of per batch')
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('--limit-train <n>', 'seeded subset of the training set', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'seeded subset of the test set', parseIntOption('--limit-test', 1))
     .option('--analyze <n>', 'record the frequency analysis on N test images after every stage-2 epoch (0 = off)', parseIntOption('--analyze', 0), 0)
     .option('--seed <n>', 'seed', parseIntOption('--seed'), 0)
     .requiredOption('-o, --out <dir>', 'write the pruned model folder and fourier-prune.json here')
     .option('--force', FORCE_HELP)
-    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP)
-    .action(async (flags: FourierFlags, cmd: Command) => {
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
+  addDatasetOptions(cmd).action(async (flags: FourierFlags, cmd: Command) => {
       const outTx = await openOutput(flags.out, { flag: '--out', inputs: { 'model folder': flags.model, 'dataset folder': datasetInput(flags.dataset) }, force: flags.force });
       await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const teacher = await loadModel(flags.model, loadOptions(flags));
+      const { model: teacher, data } = await resolveModelAndData(flags.model, flags, {
+        needsData: 'fourier-prune retrains the pruned model, distilled from the dense one',
+        load: loadOptions(flags),
+      });
+      if (!data) throw new Error('fourier-prune needs a dataset'); // unreachable: resolveModelAndData throws first
       const analyzer = flags.analyze > 0 ? new FrequencyAnalyzer(take(data.test, flags.analyze), { teacher }) : undefined;
       try {
         const res = await fourierPrune(teacher, {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadDataset } from '../../data/registry.js';
-import { resolveModel } from '../../models/resolve.js';
 import { trainModel } from '../../train/loop.js';
 import { evaluate } from '../../train/evaluate.js';
 import { saveModel } from '../../io/model-folder.js';
@@ -8,11 +6,11 @@ import { checkWritableFolder, datasetInput, realPathOf } from '../../io/output-p
 import { findLatestCheckpoint } from '../../train/checkpoint.js';
 import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { backendFromFlags } from '../context.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
 import { parseChoice, parseFloatOption, parseIntOption, parseShape } from '../options.js';
 
-interface TrainFlags {
+interface TrainFlags extends DatasetFlags {
   model: string;
-  dataset: string;
   epochs: number;
   batchSize: number;
   optimizer: 'adam' | 'sgd';
@@ -33,11 +31,10 @@ interface TrainFlags {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('train a zoo model or a saved model folder; evaluates on the test split and saves the result')
     .requiredOption('-m, --model <spec>', 'zoo model name (see `prunekit info --list`) or a model folder')
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-e, --epochs <n>', 'epochs', parseIntOption('--epochs', 1), 2)
     .option('-b, --batch-size <n>', 'batch size', parseIntOption('--batch-size', 1), 64)
     .option('--optimizer <name>', 'adam | sgd', parseChoice('--optimizer', ['adam', 'sgd'] as const), 'adam')
@@ -54,8 +51,8 @@ export function registerTrain(program: Command): void {
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
     .option('--force', FORCE_HELP)
-    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP)
-    .action(async (flags: TrainFlags, cmd: Command) => {
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
+  addDatasetOptions(cmd).action(async (flags: TrainFlags, cmd: Command) => {
       if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint <dir>');
       const inputs = { 'model folder': flags.model, 'dataset folder': datasetInput(flags.dataset) };
       if (flags.checkpoint) {
@@ -69,14 +66,9 @@ export function registerTrain(program: Command): void {
       }
       const out = flags.out ? await openOutput(flags.out, { flag: '--out', inputs, force: flags.force }) : undefined;
       await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
+      const { model, data } = await resolveModelAndData(flags.model, flags, { needsData: 'train fits the model to a dataset', load: loadOptions(flags) });
+      if (!data) throw new Error('train needs a dataset'); // unreachable: resolveModelAndData throws first
       const { train, test } = data;
-      const { model } = await resolveModel(flags.model, {
-        inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
-        numClasses: train.numClasses,
-        seed: flags.seed,
-        load: loadOptions(flags),
-      });
       const milestones = [Math.floor(flags.epochs / 2), Math.floor((3 * flags.epochs) / 4)].filter((e) => e > 0);
       const t0 = Date.now();
       await trainModel(model, train, {
