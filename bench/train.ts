@@ -2,9 +2,10 @@
  * Training-speed benchmark: ms per training step (forward + backward + Adam update through prunekit's
  * optimiser, as trainModel runs it), ms per forward pass,
  * train/forward ratio and GFLOP/s, for three nets, on wasm with prunekit's kernels with 1 and 2 threads,
- * and on the pure-JS `cpu` backend for the MLP.
+ * on the pure-JS `cpu` backend for the MLP, on the native provider (libtorch kernels, when built) with 1 and
+ * 2 threads, and PyTorch (when installed; bench/peer.ts), interleaved with the native runs over `--rounds`.
  *
- *   npm run bench:train [-- --models mlp,cnn,vgg] [--profile]
+ *   npm run bench:train [-- --models mlp,cnn,vgg] [--backends wasm,native,pytorch] [--rounds 2] [--profile]
  *
  * The wasm module picks its thread count once per process, so every (backend, threads) configuration runs
  * in a child process (`--child --backend B --threads N`) that prints one `RESULT {json}` line per net.
@@ -13,12 +14,15 @@
  * cpu t/f is the train/forward ratio that other processes on the machine disturb least.
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
 import { runParentOrChild } from './args.js';
+import { bestOf, peerEnv, ratioLines, runTorch, torchMissing } from './peer.js';
+import { loadNativeAddon } from '../src/backend/native/addon.js';
 
 interface NetSpec {
   key: string;
@@ -159,7 +163,7 @@ async function benchNet(spec: NetSpec, backend: string, threads: number, detail:
 async function child(args: Map<string, string>): Promise<void> {
   const backend = args.get('backend') ?? 'wasm';
   const threads = Number(args.get('threads') ?? '1');
-  const info = await initBackend({ backend: backend === 'cpu' ? 'cpu' : 'wasm', threads, log: false });
+  const info = await initBackend({ backend: backend as 'cpu' | 'wasm' | 'native', threads, log: false });
   const keys = (args.get('models') ?? 'mlp,cnn,vgg').split(',');
   for (const spec of NETS.filter((s) => keys.includes(s.key))) {
     const r = await benchNet(spec, info.name, info.threads, info.detail, args.has('profile'));
@@ -169,10 +173,11 @@ async function child(args: Map<string, string>): Promise<void> {
 
 // --------------------------------------------------------------------------------------------- parent
 
-function runChild(extra: string[]): { results: Result[]; error?: string } {
+function runChild(extra: string[], env?: NodeJS.ProcessEnv): { results: Result[]; error?: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/train.ts', '--child', ...extra], {
     encoding: 'utf8',
     maxBuffer: 16 << 20,
+    env: env ?? process.env,
   });
   const results = r.stdout
     .split('\n')
@@ -209,11 +214,7 @@ function printTable(rows: Result[]): void {
   for (const l of lines) console.log(row(l));
 }
 
-function parent(args: Map<string, string>): void {
-  const models = args.get('models') ?? 'mlp,cnn,vgg';
-  const pass = ['--models', models, ...(args.has('profile') ? ['--profile'] : [])];
-  const rows: Result[] = [];
-  const notes: string[] = [];
+function wasmRows(models: string, pass: string[], rows: Result[], notes: string[]): void {
   const one = runChild(['--backend', 'wasm', '--threads', '1', ...pass]);
   rows.push(...one.results);
   if (one.error) notes.push(`wasm 1 thread: ${one.error}`);
@@ -227,6 +228,48 @@ function parent(args: Map<string, string>): void {
     rows.push(...cpu.results);
     if (cpu.error) notes.push(`cpu: ${cpu.error}`);
   }
+}
+
+/** Native and PyTorch children, interleaved per round: native 1t, PyTorch 1t (CL, NCHW), native 2t, PyTorch 2t. */
+function nativeAndPeer(models: string, pass: string[], backends: string[], rounds: number, rows: Result[], notes: string[]): void {
+  const native = backends.includes('native') ? loadNativeAddon() : undefined;
+  if (native && !native.addon) notes.push(`native skipped: ${native.reason}`);
+  const missing = backends.includes('pytorch') ? torchMissing() : 'not requested';
+  if (missing && backends.includes('pytorch')) notes.push(`PyTorch column skipped: ${missing}`);
+  const found: Result[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of [1, 2]) {
+      if (native?.addon) {
+        const r = runChild(['--backend', 'native', '--threads', String(threads), ...pass], peerEnv(threads));
+        found.push(...r.results);
+        if (r.error) notes.push(`native ${threads}t: ${r.error}`);
+      }
+      if (!missing) {
+        for (const format of ['channels_last', 'nchw'] as const) {
+          const r = runTorch(threads, format, models);
+          found.push(...r.results);
+          if (r.error) notes.push(r.error);
+        }
+      }
+    }
+  }
+  // PyTorch rows: the same nets, so the same FLOP counts as ours
+  const flops = new Map([...rows, ...found].filter((r) => r.flops > 0).map((r) => [r.net, r.flops]));
+  for (const r of found) if (!r.flops) r.flops = flops.get(r.net) ?? 0;
+  rows.push(...bestOf(found));
+}
+
+const loadAverage = (): string => os.loadavg().map((v) => v.toFixed(1)).join(' ');
+
+function parent(args: Map<string, string>): void {
+  const models = args.get('models') ?? 'mlp,cnn,vgg';
+  const pass = ['--models', models, ...(args.has('profile') ? ['--profile'] : [])];
+  const backends = (args.get('backends') ?? 'wasm,native,pytorch').split(',');
+  const rounds = Math.max(1, Number(args.get('rounds') ?? '1'));
+  const rows: Result[] = [];
+  const notes: string[] = [];
+  if (backends.includes('wasm')) wasmRows(models, pass, rows, notes);
+  if (backends.includes('native') || backends.includes('pytorch')) nativeAndPeer(models, pass, backends, rounds, rows, notes);
 
   printTable(rows);
   console.log('');
@@ -247,6 +290,11 @@ function parent(args: Map<string, string>): void {
   const cpu = rows.find((r) => r.backend === 'cpu');
   const w1 = rows.find((r) => r.net === 'mlp' && r.backend === 'wasm' && r.threads === 1);
   if (cpu && w1) console.log(`  mlp wasm(1t) vs cpu backend training: ${fmt(cpu.trainMs / w1.trainMs, 1)}× faster`);
+  const peer = ratioLines(rows);
+  if (peer.length > 0) {
+    console.log(`vs PyTorch (step time PyTorch ÷ prunekit, each at its best threads${rounds > 1 ? `, best of ${rounds} interleaved rounds` : ''}; load average ${loadAverage()}):`);
+    for (const l of peer) console.log(l);
+  }
   for (const r of rows.filter((q) => q.profile)) console.log(`profile ${r.net} ${r.backend} ${r.threads}t: ${r.profile}`);
   const details = [...new Set(rows.map((r) => `${r.backend} ${r.threads}t: ${r.detail}`))];
   for (const d of details) console.log(`backend ${d}`);
