@@ -57,17 +57,6 @@ export function runTorch(threads: number, format: 'channels_last' | 'nchw', mode
   return { results: parseResults(r.stdout ?? ''), error };
 }
 
-/** Keeps the fastest training step per (net, backend, threads) over the rounds. */
-export function bestOf(rows: StepResult[]): StepResult[] {
-  const best = new Map<string, StepResult>();
-  for (const r of rows) {
-    const key = `${r.net}|${r.backend}|${r.threads}`;
-    const b = best.get(key);
-    if (!b || r.trainMs < b.trainMs) best.set(key, r);
-  }
-  return [...best.values()];
-}
-
 const TARGETS: Record<string, number> = { mlp: 0.5, cnn: 0.6, vgg: 0.6 };
 
 /** Ratio lines: PyTorch's best step ÷ each prunekit backend's best step, per net (wall and CPU time). */

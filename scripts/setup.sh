@@ -22,6 +22,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Optional: Mesa's EGL / OpenGL ES and its software renderer, so that `--backend webgpu` (Dawn's OpenGL ES
+# backend) finds an adapter on machines without a GPU; a failure here only leaves webgpu unavailable.
+webgpu_pkgs=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
+webgpu_missing=()
+for p in "${webgpu_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || webgpu_missing+=("$p")
+done
+if [ ${#webgpu_missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing optional Debian packages for the webgpu backend: ${webgpu_missing[*]}"
+  { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${webgpu_missing[@]}" >/dev/null; } ||
+    echo "setup: warning: could not install ${webgpu_missing[*]}; --backend webgpu will fall back to wasm without a GPU" >&2
+fi
+
 # Optional: the native kernel provider (libtorch kernels under TF.js, `--backend native`). Debian's libtorch
 # with OpenBLAS' OpenMP build (one OpenMP pool for libtorch and BLAS; without it apt may pick the slow
 # reference BLAS) and a C++ toolchain; compiled from source below. Any failure here only means prunekit
@@ -47,6 +63,11 @@ if [ "${PRUNEKIT_SKIP_NATIVE:-0}" != "1" ]; then
 fi
 
 # npm packages exactly as locked, then compile the library and CLI to dist/.
+# onnxruntime-node (dev: ONNX export checks, bench:deploy) ships its CPU binaries in the npm package; its
+# install script would try to download GPU extras, which fails offline: skip that step.
+export ONNXRUNTIME_NODE_INSTALL=skip
+# playwright-core (dev: the browser deploy test drives Debian's Chromium) must never download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 

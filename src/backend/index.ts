@@ -6,13 +6,16 @@
  * training kernels (threaded, see ./threads.ts) → `cpu`. Precedence: `initBackend({ backend,
  * threads })` (the CLI passes its `--backend` / `--threads` flags here) → the environment variables
  * `PRUNEKIT_BACKEND` / `PRUNEKIT_THREADS` → `auto` and all usable cores. The choice is printed to stderr.
+ * `webgpu` (./webgpu.ts: tfjs-backend-webgpu on Dawn, optional packages) is used only when asked for;
+ * when no adapter can be created it falls back to `auto` and prints why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './kernels/index.js';
 import { MAX_WASM_THREADS, defaultThreadCount, prepareWasmThreads } from './threads.js';
 import { enableNativeKernels } from './native/index.js';
+import { prepareWebGpu } from './webgpu.js';
 
-export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu' | 'webgpu';
 export type BackendChoice = BackendName | 'auto';
 
 export interface BackendOptions {
@@ -34,7 +37,7 @@ export interface BackendInfo {
 
 let current: BackendInfo | undefined;
 
-const VALID: readonly BackendChoice[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
+const VALID: readonly BackendChoice[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu', 'webgpu'];
 
 /** Parses a backend name ('node' is accepted for 'tensorflow'); `source` names the flag/variable in errors. */
 export function parseBackendChoice(value: string | undefined, source: string): BackendChoice | undefined {
@@ -85,7 +88,7 @@ async function useWasm(threads: number | undefined): Promise<BackendInfo> {
 
 /**
  * libtorch kernels on the wasm heap: `threads` sizes libtorch/OpenMP/OpenBLAS; the wasm backend itself
- * runs single-threaded (no pthread pool spinning next to OpenMP). Undefined + reason when the addon is absent.
+ * runs single-threaded (no pthread pool spinning next to OpenMP). `{ reason }` when the addon is absent.
  */
 async function useNative(threads: number | undefined): Promise<BackendInfo | { reason: string }> {
   const n = threads ?? defaultThreadCount();
@@ -127,6 +130,17 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     if (threads === undefined || threads === current.threads || current.name !== 'wasm') return current;
   }
   let info: BackendInfo;
+  let fallbackNote = '';
+  if (choice === 'webgpu') {
+    const gpu = await prepareWebGpu();
+    if (gpu.ok && (await tf.setBackend('webgpu'))) {
+      await tf.ready();
+      current = { name: 'webgpu', threads: 0, detail: `${gpu.detail}; only asynchronous reads` };
+      if (opts.log ?? true) process.stderr.write(describe(current));
+      return current;
+    }
+    fallbackNote = `webgpu unavailable: ${gpu.ok ? 'the backend failed to initialise' : gpu.reason}; `;
+  }
   if (choice === 'tensorflow' || (choice === 'auto' && (await tryTfjsNode()))) {
     if (choice === 'tensorflow' && !(await tryTfjsNode())) {
       throw new Error(
@@ -142,7 +156,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     info = native;
   } else if (choice === 'wasm') {
     info = await useWasm(threads);
-  } else if (choice === 'auto') {
+  } else if (choice === 'auto' || choice === 'webgpu') {
     const native = await useNative(threads);
     if (!('reason' in native)) {
       info = native;
@@ -157,6 +171,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
   } else {
     info = await useCpu('pure-JS cpu backend (slow; for reference)');
   }
+  if (fallbackNote) info = { ...info, detail: fallbackNote + info.detail };
   current = info;
   if (opts.log ?? true) process.stderr.write(describe(info));
   return info;

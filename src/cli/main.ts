@@ -10,12 +10,13 @@ import { registerFourierPrune } from './commands/fourier-prune.js';
 import { registerPrune } from './commands/prune.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPruneFilters } from './commands/prune-filters.js';
+import { registerExport } from './commands/export.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
     .description('Prune TensorFlow.js models: magnitude, lookahead (LAP), DCT filter pruning, Fourier-guided two-stage pruning')
     .version('0.1.0')
-    .option('--backend <name>', 'compute backend: auto | tensorflow | native | wasm | cpu (env PRUNEKIT_BACKEND)')
+    .option('--backend <name>', 'compute backend: auto | tensorflow | native | wasm | cpu | webgpu (env PRUNEKIT_BACKEND)')
     .option('--threads <n>', 'compute threads: wasm pool, or libtorch + OpenMP + OpenBLAS with native (env PRUNEKIT_THREADS; default: all cores)')
     .showHelpAfterError()
     .exitOverride();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPrune(program);
   registerDemo(program);
   registerPruneFilters(program);
+  registerExport(program);
   return program;
 }
 

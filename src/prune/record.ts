@@ -72,21 +72,30 @@ export function buildRecord(model: tf.LayersModel, opts: PruneOptions, masks: Ma
   };
 }
 
-export function writeRecord(path: string, record: PruningRecord): void {
+/** Writes a prunekit record (this one, or the structured one of src/structured/record.ts) as indented JSON, atomically. */
+export function writeRecord(path: string, record: PruningRecord | { format: string; formatVersion: number }): void {
   writeFileAtomic(path, JSON.stringify(record, null, 2) + '\n');
 }
 
-export function readRecord(path: string): PruningRecord {
-  let r: PruningRecord;
+/**
+ * Reads a record file as JSON and checks its format tag, version 1, and `valid` (the record's own
+ * shape checks); `what` names the record kind in errors.
+ */
+export function readRecordFile<T extends { format: string; formatVersion: number }>(path: string, format: string, what: string, valid: (r: T) => boolean): T {
+  let r: T;
   try {
-    r = JSON.parse(readFileSync(path, 'utf8')) as PruningRecord;
+    r = JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (e) {
-    throw new Error(`pruning record '${path}' could not be read as JSON: ${(e as Error).message}`);
+    throw new Error(`${what} '${path}' could not be read as JSON: ${(e as Error).message}`);
   }
-  if (r?.format !== RECORD_FORMAT || r.formatVersion !== 1 || !Array.isArray(r.layers) || typeof r.method !== 'string') {
-    throw new Error(`'${path}' is not a prunekit pruning record (format ${RECORD_FORMAT}, version 1)`);
+  if (r?.format !== format || r.formatVersion !== 1 || !valid(r)) {
+    throw new Error(`'${path}' is not a prunekit ${what} (format ${format}, version 1)`);
   }
   return r;
+}
+
+export function readRecord(path: string): PruningRecord {
+  return readRecordFile<PruningRecord>(path, RECORD_FORMAT, 'pruning record', (r) => Array.isArray(r.layers) && typeof r.method === 'string');
 }
 
 /**

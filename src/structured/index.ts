@@ -7,3 +7,5 @@ export * from './budget.js';
 export * from './fold-bn.js';
 export * from './prune-filters.js';
 export * from './criteria/index.js';
+export * from './record.js';
+export * from './replay.js';

@@ -19,10 +19,19 @@ function groupLabel(producers: string[]): string {
 export function widthTable(report: PruneFiltersReport): ReportTable {
   return {
     columns: ['group', 'layers', 'width before', 'width after', 'rate', 'removed %'],
-    rows: report.groups.map((g) => [g.id, groupLabel(g.producers), g.channels, g.kept, g.rate.toFixed(3), pct(1 - g.kept / g.channels, 1)]),
+    rows: report.groups.map((g) => [g.id, groupLabel(g.producers) + (g.ignored ? ' (ignored)' : ''), g.channels, g.kept, g.rate.toFixed(3), pct(1 - g.kept / g.channels, 1)]),
     caption:
       `criterion ${report.criterion}, hook ${report.hook}, ` +
-      (report.mode === 'rates' ? 'per-group rates' : `${report.mode} budget: uniform rate ${report.uniformRate?.toFixed(4)}`),
+      (report.ranking === 'global'
+        ? `global ranking of normalised scores (${report.mode === 'rates' ? 'fraction of channels' : `${report.mode} budget`})`
+        : report.mode === 'rates'
+          ? 'per-group rates'
+          : report.mode === 'widths'
+            ? 'given widths'
+            : `${report.mode} budget: uniform rate ${report.uniformRate?.toFixed(4)}`) +
+      (report.constraints.ignore ? `; ignored: ${report.constraints.ignore.join(', ')}` : '') +
+      (report.constraints.maxRate !== undefined ? `; max rate ${report.constraints.maxRate}` : '') +
+      (report.constraints.roundTo !== undefined ? `; kept rounded to multiples of ${report.constraints.roundTo}` : ''),
   };
 }
 

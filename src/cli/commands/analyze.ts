@@ -9,7 +9,7 @@ import { analysisReport, analysisTable } from '../../distill/report.js';
 import { formatTable } from '../../report/table.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { backendFromFlags } from '../context.js';
-import { parseIntOption } from '../options.js';
+import { parseFloatList, parseIntOption } from '../options.js';
 
 interface AnalyzeFlags {
   model: string;
@@ -21,14 +21,6 @@ interface AnalyzeFlags {
   out?: string;
 }
 
-function parseList(name: string): (v: string) => number[] {
-  return (v: string) => {
-    const xs = v.split(',').map((s) => Number(s.trim()));
-    if (xs.length === 0 || xs.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new Error(`${name} must be a comma-separated list of numbers ≥ 0, got '${v}'`);
-    return xs;
-  };
-}
-
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
@@ -37,8 +29,8 @@ export function registerAnalyze(program: Command): void {
     .option('-t, --teacher <dir>', 'reference model folder (targets = its probabilities; default: the labels)')
     .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-n, --samples <n>', 'analysis set: the first N test images', parseIntOption('--samples', 2), 1000)
-    .option('--deltas <list>', 'Gaussian widths δ as multiples of the median pairwise squared distance (default 0.01,0.03,0.1,0.3,1,3)', parseList('--deltas'))
-    .option('--radii <list>', 'low-pass radii (default 1…max)', parseList('--radii'))
+    .option('--deltas <list>', 'Gaussian widths δ as multiples of the median pairwise squared distance (default 0.01,0.03,0.1,0.3,1,3)', parseFloatList('--deltas', 0))
+    .option('--radii <list>', 'low-pass radii (default 1…max)', parseFloatList('--radii', 0))
     .option('-o, --out <dir>', 'write analysis.json and report.html here')
     .action(async (flags: AnalyzeFlags, cmd: Command) => {
       await backendFromFlags(cmd);

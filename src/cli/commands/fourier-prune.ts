@@ -26,6 +26,9 @@ interface FourierFlags {
   lr: number;
   alpha: number;
   tau: number;
+  kMax: number;
+  anchors: number;
+  perRow?: boolean;
   dataset: string;
   limitTrain?: number;
   limitTest?: number;
@@ -51,6 +54,9 @@ export function registerFourierPrune(program: Command): void {
     .option('--lr <x>', 'Adam learning rate', parseFloatOption('--lr', 0), 1e-3)
     .option('--alpha <x>', 'KD weight α', parseFloatOption('--alpha', 0, 1), 0.7)
     .option('--tau <x>', 'KD temperature τ', parseFloatOption('--tau', 1e-6), 4)
+    .option('--k-max <k>', 'freq-a: initial effective-neighbour count k_max (decays to 1 over the first 70% of steps)', parseFloatOption('--k-max', 1), 16)
+    .option('--anchors <n>', 'freq-a: anchor-set size (0 = in-batch kernel)', parseIntOption('--anchors', 0), 2048)
+    .option('--per-row', 'freq-a: calibrate δ per row (t-SNE style) instead of per batch')
     .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('--limit-train <n>', 'seeded subset of the training set', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'seeded subset of the test set', parseIntOption('--limit-test', 1))
@@ -79,6 +85,9 @@ export function registerFourierPrune(program: Command): void {
           optimizer: { name: 'adam', lr: flags.lr },
           alpha: flags.alpha,
           tau: flags.tau,
+          kMax: flags.kMax,
+          anchorCount: flags.anchors,
+          perRow: flags.perRow,
           seed: flags.seed,
           analyzer,
           progress: 'auto',
@@ -98,7 +107,7 @@ export function registerFourierPrune(program: Command): void {
           stage1: res.stage1,
           teacherAccuracy: res.teacherAccuracy,
           testAccuracy: res.testAccuracy,
-          stage2: { seconds: res.stage2.seconds, steps: res.stage2.history.steps, deltaMax: res.stage2.deltaMax, epochs: res.stage2.history.epochs },
+          stage2: { seconds: res.stage2.seconds, steps: res.stage2.history.steps, anchorCount: res.stage2.anchorCount, epochs: res.stage2.history.epochs },
           analysis: res.stage2.analysis,
         };
         await writeFileAtomic(join(flags.out, 'fourier-prune.json'), JSON.stringify(summary, null, 2));

@@ -1,21 +1,25 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
-import { loadDataset } from '../../data/registry.js';
-import { resolveModel } from '../../models/resolve.js';
+import type { Command } from 'commander';
+import type * as tf from '@tensorflow/tfjs';
+import { prepareModel } from '../../graph/prepare.js';
 import { saveModel } from '../../io/model-folder.js';
+import { sizeReport } from '../../io/sparse-size.js';
+import { formatBytes } from '../../report/bytes.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
+import { quantizationEffect } from '../../io/quantize-model.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
-import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
-import { parseRateExpression } from '../../structured/rates.js';
+import { CRITERIA, MAP_CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
+import { pruneFilters } from '../../structured/prune-filters.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
-import { docText, pruneFiltersDoc } from '../../structured/report.js';
+import { costTable, docText, pruneFiltersDoc, widthTable } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseFloatOption, parseIntOption } from '../options.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
+import { parseChoice, parseFloatOption, parseIntList, parseIntOption, parseRates } from '../options.js';
 
-interface PruneFiltersFlags {
+interface PruneFiltersFlags extends DatasetFlags {
   model: string;
-  dataset: string;
   criterion: CriterionName;
   rates?: string;
   flopsReduction?: number;
@@ -30,32 +34,14 @@ interface PruneFiltersFlags {
   momentum: number;
   weightDecay: number;
   augment: 'none' | 'crop-flip';
-  seed: number;
-  limitTrain?: number;
-  limitTest?: number;
   latency: boolean;
   latencyBatches: number[];
   latencyRuns: number;
   out: string;
   report?: string;
   exportInference?: string;
-}
-
-function parseRates(v: string): string {
-  try {
-    parseRateExpression(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return v;
-}
-
-function parseBatches(v: string): number[] {
-  const list = v.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new InvalidArgumentError(`--latency-batches must be a comma-separated list of positive integers (e.g. 1,64), got '${v}'`);
-  }
-  return list;
+  output?: string;
+  quantize?: WeightQuantization;
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
@@ -78,15 +64,62 @@ function checkFlags(f: PruneFiltersFlags): void {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** Structured pruning with no data (l1, random): widths, params, MACs and size; no fine-tuning or accuracy. */
+async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel): Promise<void> {
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  const { model: pruned, report } = await pruneFilters(model, {
+    criterion: flags.criterion,
+    rates: flags.rates,
+    flopsReduction: flags.flopsReduction,
+    paramsReduction: flags.paramsReduction,
+    copyBN: !flags.resetBn,
+    seed: flags.seed,
+  });
+  try {
+    const before = sizeReport(model).denseBytes;
+    const after = sizeReport(pruned).denseBytes;
+    say(`data-free prune-filters (${flags.criterion}): no dataset, so no fine-tuning and no accuracy`);
+    say('');
+    say(formatTable(widthTable(report)));
+    say('');
+    say(formatTable(costTable(report)));
+    say('');
+    say(`size (float32 weights): ${formatBytes(before)} → ${formatBytes(after)}`);
+    await saveModel(pruned, flags.out, {
+      quantize: flags.quantize,
+      metadata: {
+        prunedFrom: flags.model,
+        criterion: flags.criterion,
+        dataFree: true,
+        seed: flags.seed,
+        widths: report.groups.map((g) => ({ producers: g.producers, before: g.channels, after: g.kept })),
+      },
+    });
+    say(`saved ${flags.out}`);
+    if (flags.exportInference) {
+      const inf = await inferenceModel(pruned, { seed: flags.seed });
+      try {
+        await saveModel(inf.model, flags.exportInference, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+      } finally {
+        inf.model.dispose();
+      }
+      say(`saved inference model ${flags.exportInference} (BN folded; outputs within ${inf.relError.toExponential(1)} relative)`);
+    }
+    if (flags.report) say('(--report skipped: the HTML report needs accuracy, which needs --dataset)');
+  } finally {
+    pruned.dispose();
+    model.dispose();
+  }
+}
+
 export function registerPruneFilters(program: Command): void {
-  program
+  const cmd = program
     .command('prune-filters')
     .description('remove whole filters (DCT / DCT-low / L1 / HRank / random), fine-tune, and report widths, params, MACs, accuracy and latency')
     .requiredOption('-m, --model <dir>', 'trained model folder (model.json + weight shards); a zoo name builds an untrained net')
     .requiredOption('-o, --out <dir>', 'write the pruned, fine-tuned model folder here')
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'dct')
-    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates)
+    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates('--rates'))
     .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate)', parseFloatOption('--flops-reduction', 0, 1))
     .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate)', parseFloatOption('--params-reduction', 0, 1))
     .option('--calib <n>', 'calibration images from the training split (dct, dct_low, dct_dc, hrank; reference 5 × 128)', parseIntOption('--calib', 1), 640)
@@ -103,20 +136,21 @@ export function registerPruneFilters(program: Command): void {
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--no-latency', 'skip the latency measurement')
-    .option('--latency-batches <list>', 'batch sizes for latency', parseBatches, [1, 64])
+    .option('--latency-batches <list>', 'batch sizes for latency', parseIntList('--latency-batches', 1), [1, 64])
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
+    .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
     .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')
-    .action(async (flags: PruneFiltersFlags, cmd: Command) => {
+    .option('--quantize <dtype>', `store the saved weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS));
+  addDatasetOptions(cmd).action(async (flags: PruneFiltersFlags, cmd: Command) => {
       checkFlags(flags);
       const backend = await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const { model, source } = await resolveModel(flags.model, {
-        inputShape: [data.train.height, data.train.width, data.train.channels],
-        numClasses: data.train.numClasses,
-        seed: flags.seed,
-      });
+      const needsData = MAP_CRITERIA.has(flags.criterion) ? `criterion '${flags.criterion}' scores filters by their feature maps on calibration images` : undefined;
+      const resolved = await resolveModelAndData(flags.model, flags, { needsData });
+      const { source, data } = resolved;
+      const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
+      if (!data) return pruneFiltersDataFree(flags, model);
       const say = (s: string) => process.stdout.write(`${s}\n`);
       try {
         const calibBatchSize = Math.min(128, flags.calib);
@@ -158,8 +192,19 @@ export function registerPruneFilters(program: Command): void {
             },
           });
           process.stdout.write(docText(doc, formatTable));
+          let quantization: Record<string, unknown> | undefined;
+          if (flags.quantize) {
+            const e = await quantizationEffect(result.model, data.test, flags.quantize);
+            say(
+              `${flags.quantize} weights: test accuracy ${pct(e.floatAccuracy)} → ${pct(e.quantizedAccuracy)} ` +
+                `(${e.accuracyChange >= 0 ? '+' : ''}${(100 * e.accuracyChange).toFixed(2)} pp, ${pct(e.flippedPredictions)} of predictions changed)`,
+            );
+            quantization = { ...e };
+          }
           await saveModel(result.model, flags.out, {
+            quantize: flags.quantize,
             metadata: {
+              ...(quantization ? { quantization } : {}),
               prunedFrom: flags.model,
               criterion: flags.criterion,
               dataset: data.name,
@@ -173,7 +218,7 @@ export function registerPruneFilters(program: Command): void {
           if (flags.exportInference) {
             const inf = await inferenceModel(result.model, { seed: flags.seed });
             try {
-              await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+              await saveModel(inf.model, flags.exportInference, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
             } finally {
               inf.model.dispose();
             }
