@@ -2,9 +2,10 @@
  * Training-speed benchmark: ms per training step (forward + backward + Adam update through prunekit's
  * optimiser, as trainModel runs it), ms per forward pass,
  * train/forward ratio and GFLOP/s, for three nets, on wasm with prunekit's kernels with 1 and 2 threads,
- * and on the pure-JS `cpu` backend for the MLP.
+ * on the pure-JS `cpu` backend for the MLP, on the native provider (libtorch kernels, when built) with 1 and
+ * 2 threads, and PyTorch (when installed; bench/peer.ts), interleaved with the native runs.
  *
- *   npm run bench:train [-- --models mlp,cnn,vgg] [--profile] [--repeat N]
+ *   npm run bench:train [-- --models mlp,cnn,vgg] [--backends wasm,native,pytorch] [--profile] [--repeat N]
  *
  * The wasm module picks its thread count once per process, so every (backend, threads) configuration runs
  * in a child process (`--child --backend B --threads N`) that prints one `RESULT {json}` line per net.
@@ -20,6 +21,8 @@ import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
 import { runParentOrChild } from './args.js';
+import { peerEnv, ratioLines, runTorch, torchMissing } from './peer.js';
+import { loadNativeAddon } from '../src/backend/native/addon.js';
 
 interface NetSpec {
   key: string;
@@ -160,7 +163,7 @@ async function benchNet(spec: NetSpec, backend: string, threads: number, detail:
 async function child(args: Map<string, string>): Promise<void> {
   const backend = args.get('backend') ?? 'wasm';
   const threads = Number(args.get('threads') ?? '1');
-  const info = await initBackend({ backend: backend === 'cpu' ? 'cpu' : 'wasm', threads, log: false });
+  const info = await initBackend({ backend: backend as 'cpu' | 'wasm' | 'native', threads, log: false });
   const keys = (args.get('models') ?? 'mlp,cnn,vgg').split(',');
   for (const spec of NETS.filter((s) => keys.includes(s.key))) {
     const r = await benchNet(spec, info.name, info.threads, info.detail, args.has('profile'));
@@ -170,10 +173,11 @@ async function child(args: Map<string, string>): Promise<void> {
 
 // --------------------------------------------------------------------------------------------- parent
 
-function runChild(extra: string[]): { results: Result[]; error?: string } {
+function runChild(extra: string[], env?: NodeJS.ProcessEnv): { results: Result[]; error?: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/train.ts', '--child', ...extra], {
     encoding: 'utf8',
     maxBuffer: 16 << 20,
+    env: env ?? process.env,
   });
   const results = r.stdout
     .split('\n')
@@ -225,6 +229,35 @@ function bestOf(results: Result[]): Result[] {
   return [...best.values()];
 }
 
+/**
+ * Native and PyTorch children, interleaved within each of `repeat` rounds: native 1t, PyTorch 1t (channels-
+ * last, NCHW), native 2t, PyTorch 2t. Both sides run in bench/peer.ts's environment.
+ */
+function nativeAndPeer(models: string, pass: string[], backends: string[], repeat: number, notes: string[]): Result[] {
+  const native = backends.includes('native') ? loadNativeAddon() : undefined;
+  if (native && !native.addon) notes.push(`native skipped: ${native.reason}`);
+  const missing = backends.includes('pytorch') ? torchMissing() : 'not requested';
+  if (missing && backends.includes('pytorch')) notes.push(`PyTorch column skipped: ${missing}`);
+  const found: Result[] = [];
+  for (let round = 0; round < repeat; round++) {
+    for (const threads of [1, 2]) {
+      if (native?.addon) {
+        const r = runChild(['--backend', 'native', '--threads', String(threads), ...pass], peerEnv(threads));
+        found.push(...r.results);
+        if (r.error) notes.push(`native ${threads}t: ${r.error}`);
+      }
+      if (!missing) {
+        for (const format of ['channels_last', 'nchw'] as const) {
+          const r = runTorch(threads, format, models);
+          found.push(...r.results);
+          if (r.error) notes.push(r.error);
+        }
+      }
+    }
+  }
+  return found;
+}
+
 function parent(args: Map<string, string>): void {
   const models = args.get('models') ?? 'mlp,cnn,vgg';
   const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -235,8 +268,9 @@ function parent(args: Map<string, string>): void {
   // --repeat N: the 1- and 2-thread children alternate N times; each (net, threads) keeps its best train and
   // forward times (the machine is shared: interleaving exposes both sides to the same load)
   const repeat = Math.max(1, Number(args.get('repeat') ?? '1') || 1);
+  const backends = (args.get('backends') ?? 'wasm,native,pytorch').split(',');
   const wasmRows: Result[] = [];
-  for (let r = 0; r < repeat; r++) {
+  for (let r = 0; r < (backends.includes('wasm') ? repeat : 0); r++) {
     const one = runChild(['--backend', 'wasm', '--threads', '1', ...pass]);
     wasmRows.push(...one.results);
     if (one.error) notes.push(`wasm 1 thread: ${one.error}`);
@@ -247,7 +281,12 @@ function parent(args: Map<string, string>): void {
     else if (two.error) notes.push(`wasm 2 threads: ${two.error}`);
   }
   rows.push(...bestOf(wasmRows));
-  if (models.split(',').includes('mlp')) {
+  const peerRows = bestOf(nativeAndPeer(models, pass, backends, repeat, notes));
+  // PyTorch rows: the same nets, so the same FLOP counts as ours
+  const flops = new Map([...rows, ...peerRows].filter((r) => r.flops > 0).map((r) => [r.net, r.flops]));
+  for (const r of peerRows) if (!r.flops) r.flops = flops.get(r.net) ?? 0;
+  rows.push(...peerRows);
+  if (backends.includes('wasm') && models.split(',').includes('mlp')) {
     const cpu = runChild(['--backend', 'cpu', '--threads', '1', '--models', 'mlp']);
     rows.push(...cpu.results);
     if (cpu.error) notes.push(`cpu: ${cpu.error}`);
@@ -273,6 +312,11 @@ function parent(args: Map<string, string>): void {
   const cpu = rows.find((r) => r.backend === 'cpu');
   const w1 = rows.find((r) => r.net === 'mlp' && r.backend === 'wasm' && r.threads === 1);
   if (cpu && w1) console.log(`  mlp wasm(1t) vs cpu backend training: ${fmt(cpu.trainMs / w1.trainMs, 1)}× faster`);
+  const peer = ratioLines(rows);
+  if (peer.length > 0) {
+    console.log(`vs PyTorch (step time PyTorch ÷ prunekit, each side at its best threads and format${repeat > 1 ? `, best of ${repeat} interleaved rounds` : ''}):`);
+    for (const l of peer) console.log(l);
+  }
   for (const r of rows.filter((q) => q.profile)) console.log(`profile ${r.net} ${r.backend} ${r.threads}t: ${r.profile}`);
   const details = [...new Set(rows.map((r) => `${r.backend} ${r.threads}t: ${r.detail}`))];
   for (const d of details) console.log(`backend ${d}`);

@@ -52,6 +52,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("avgPool", Napi::Function::New(env, AvgPool));
   exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("momentum", Napi::Function::New(env, Momentum));
   return exports;
 }
 

@@ -3,4 +3,5 @@
 
 namespace prunekit {
 Napi::Value Adam(const Napi::CallbackInfo& info);
+Napi::Value Momentum(const Napi::CallbackInfo& info);
 }  // namespace prunekit

@@ -88,7 +88,7 @@ async function useWasm(threads: number | undefined): Promise<BackendInfo> {
 
 /**
  * libtorch kernels on the wasm heap: `threads` sizes libtorch/OpenMP/OpenBLAS; the wasm backend itself
- * runs single-threaded (no pthread pool spinning next to OpenMP). Undefined + reason when the addon is absent.
+ * runs single-threaded (no pthread pool spinning next to OpenMP). `{ reason }` when the addon is absent.
  */
 async function useNative(threads: number | undefined): Promise<BackendInfo | { reason: string }> {
   const n = threads ?? defaultThreadCount();

@@ -3,11 +3,13 @@
  * net trained with prunekit's Adam step — no tensor or wasm buffer leaked over the steps, and the weights
  * after a few steps equal those of the same steps on the plain wasm kernels. Skips when the addon is not built.
  */
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.js';
-import { setNativeKernelsActive, nativeKernelsActive } from '../../src/backend/native/index.js';
+import { loadNativeAddon, setNativeKernelsActive, nativeKernelsActive } from '../../src/backend/native/index.js';
+import { wasmWorkerCount } from '../../src/backend/threads.js';
 import { createOptimizer, type TrainableVar } from '../../src/train/optimizers.js';
 import { relError, seededValues } from '../helpers/backends.js';
 import { nativeSkip } from '../helpers/native.js';
@@ -53,6 +55,10 @@ test("initBackend({ backend: 'native' }) runs training without leaks and matches
   assert.equal(tf.getBackend(), 'wasm');
   assert.ok(nativeKernelsActive());
   assert.match(info.detail, /libtorch .* kernels on the wasm heap/);
+  // one thread setting: libtorch's pool has 1 thread, OpenMP waits passively, no wasm pthread pool
+  assert.equal(loadNativeAddon().addon?.info().threads, 1);
+  assert.equal(process.env.OMP_WAIT_POLICY, 'passive');
+  assert.equal(wasmWorkerCount().running, 0);
 
   const counts: Array<[number, number]> = [];
   const backend = tf.backend() as unknown as { numDataIds(): number };
@@ -71,4 +77,26 @@ test("initBackend({ backend: 'native' }) runs training without leaks and matches
   } finally {
     setNativeKernelsActive(true);
   }
+});
+
+test('--threads 2 with native: libtorch, OpenMP and OpenBLAS get 2 threads, set before libtorch loads; wasm stays single-threaded', { skip }, () => {
+  const script = [
+    "import { initBackend } from './src/backend/index.ts';",
+    "import { loadNativeAddon } from './src/backend/native/addon.ts';",
+    "import { wasmWorkerCount } from './src/backend/threads.ts';",
+    "const info = await initBackend({ backend: 'native', threads: 2, log: false });",
+    "const a = loadNativeAddon().addon.info();",
+    "console.log(JSON.stringify({ name: info.name, threads: a.threads, parallel: a.parallel, env: [process.env.OMP_WAIT_POLICY, process.env.OMP_NUM_THREADS, process.env.OPENBLAS_NUM_THREADS], workers: wasmWorkerCount().running }));",
+  ].join('\n');
+  const env = { ...process.env };
+  delete env.OMP_WAIT_POLICY;
+  delete env.OMP_NUM_THREADS;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { name: string; threads: number; parallel: string; env: string[]; workers: number };
+  assert.equal(out.name, 'native');
+  assert.equal(out.threads, 2);
+  assert.match(out.parallel, /omp_get_max_threads\(\) : 2/);
+  assert.deepEqual(out.env, ['passive', '2', '2']);
+  assert.equal(out.workers, 0);
 });

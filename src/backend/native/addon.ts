@@ -32,7 +32,10 @@ export interface NativeAddon {
   avgPool(heap: Uint8Array, x: number, xShape: number[], y: number, yShape: number[], geometry: number[]): void;
   avgPoolGrad(heap: Uint8Array, dy: number, dyShape: number[], dx: number, dxShape: number[], geometry: number[]): void;
   adam(heap: Uint8Array, w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number,
-    lr: number, beta1: number, beta2: number, epsilon: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number): void;
+    lr: number, beta1: number, beta2: number, epsilon: number, oneMinusAccBeta1: number, oneMinusAccBeta2: number, weightDecay: number): void;
+  /** a / aOut = -1: plain SGD. */
+  momentum(heap: Uint8Array, x: number, g: number, a: number, xOut: number, aOut: number, n: number, lr: number, momentum: number,
+    nesterov: boolean, weightDecay: number): void;
 }
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon?: undefined; reason: string };

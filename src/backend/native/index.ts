@@ -3,7 +3,7 @@
  * working on the wasm heap without copies (NHWC = channels-last). The tfjs backend stays 'wasm': every
  * tensor lives in wasm memory, the heavy kernels (Conv2D forward and both gradients, depthwise, (batched,
  * fused) MatMul with transposes, fused batch-norm training forward/backward, max/avg pooling and
- * gradients, the Adam update) dispatch to the addon while it is active, and every other kernel is the
+ * gradients, the fused Adam / SGD / momentum updates) dispatch to the addon while it is active, and every other kernel is the
  * wasm one. Each native kernel falls back to the kernel it replaced for inputs it does not take (other
  * dtypes, prelu, asymmetric average pooling, empty tensors), and after `setNativeKernelsActive(false)`.
  *
@@ -14,11 +14,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_TRAIN, BN_TRAIN_GRAD } from '../kernels/misc/batch-norm-train.js';
 import { replaceWasmKernel } from '../kernels/misc/replace-kernel.js';
+import { ADAM_UPDATE, MOMENTUM_UPDATE } from '../kernels/simd/fused-update.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
-import { NATIVE_ADAM, nativeAdamKernel, patchAdamOptimizer } from './adam.js';
 import { nativeBatchNormTrain, nativeBatchNormTrainGrad } from './batch-norm.js';
 import { nativeConvBackpropFilter, nativeConvBackpropInput, nativeConvForward } from './conv.js';
 import { nativeMatMul } from './matmul.js';
+import { nativeAdamUpdate, nativeMomentumUpdate } from './optimizer.js';
 import { nativeAvgPool, nativeAvgPoolGrad, nativeMaxPool, nativeMaxPoolGrad } from './pool.js';
 import { applyNativeThreadEnv } from './threads.js';
 
@@ -47,7 +48,8 @@ export const NATIVE_KERNELS = [
   'AvgPoolGrad',
   BN_TRAIN,
   BN_TRAIN_GRAD,
-  NATIVE_ADAM,
+  ADAM_UPDATE,
+  MOMENTUM_UPDATE,
 ] as const;
 
 /**
@@ -78,8 +80,8 @@ function registerNativeKernels(): void {
   replaceWasmKernel('AvgPoolGrad', (prev) => nativeAvgPoolGrad(current, need('AvgPoolGrad', prev)));
   replaceWasmKernel(BN_TRAIN, (prev) => nativeBatchNormTrain(current, need(BN_TRAIN, prev)));
   replaceWasmKernel(BN_TRAIN_GRAD, (prev) => nativeBatchNormTrainGrad(current, need(BN_TRAIN_GRAD, prev)));
-  tf.registerKernel({ kernelName: NATIVE_ADAM, backendName: 'wasm', kernelFunc: nativeAdamKernel(current) });
-  patchAdamOptimizer(() => active !== undefined);
+  replaceWasmKernel(ADAM_UPDATE, (prev) => nativeAdamUpdate(current, need(ADAM_UPDATE, prev)));
+  replaceWasmKernel(MOMENTUM_UPDATE, (prev) => nativeMomentumUpdate(current, need(MOMENTUM_UPDATE, prev)));
 }
 
 export type NativeSetup = { ok: true; threads: number; detail: string } | { ok: false; reason: string };
