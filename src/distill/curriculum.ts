@@ -196,7 +196,7 @@ function variantA(
       // kernel rows: [self, anchors…] (distance 0 to itself) or the in-batch distances
       const d = anchorX ? tf.concat([tf.zeros([n, 1]), squaredDistances(xf, anchorX)], 1) as tf.Tensor2D : squaredDistances(xf);
       const m = d.shape[1];
-      const cal = calibrateDelta(d.dataSync(), n, m, Math.min(k, m), { perRow: o.perRow, tolerance: o.tolerance });
+      const cal = calibrateDelta(d.dataSync(), n, m, Math.min(k, m), { perRow: o.perRow, tolerance: o.tolerance, initial: o.perRow ? undefined : state.last?.deltas[0] });
       state.last = { ...cal, step: ctx.step, target: k };
       const twoDelta = tf.tensor2d(Float32Array.from(cal.deltas, (v) => 2 * v), [n, 1]);
       const g = tf.softmax(tf.div(tf.neg(d), twoDelta)) as tf.Tensor2D;

@@ -79,6 +79,8 @@ export interface CalibrateOptions {
   tolerance?: number;
   /** Iteration cap (default 100). */
   maxIterations?: number;
+  /** Warm start (batch mode): the previous batch's δ; if it already meets the tolerance no search is done. */
+  initial?: number;
 }
 
 /** Bracket [lo, hi] for log δ from the positive distances of the rows. */
@@ -105,8 +107,16 @@ export function calibrateDelta(d: ArrayLike<number>, n: number, m: number, k: nu
   const tol = opts.tolerance ?? NEIGHBOUR_DEFAULTS.tolerance;
   const maxIt = opts.maxIterations ?? 100;
   const ok = (p: number) => Math.abs(p / k - 1) <= tol;
-  const solve = (off: number, len: number, value: (delta: number) => number) => {
+  const solve = (off: number, len: number, value: (delta: number) => number, initial?: number) => {
     let [lo, hi] = bracket(d, off, len);
+    if (initial !== undefined && initial > 0 && Number.isFinite(initial)) {
+      const p0 = value(initial);
+      if (ok(p0)) return { delta: initial, p: p0, it: 0 };
+      // a narrow bracket around the warm start (perplexity is monotone in δ), inside the full one
+      const l0 = Math.log(initial);
+      if (p0 > k) hi = Math.min(hi, l0);
+      else lo = Math.max(lo, l0);
+    }
     let it = 0;
     let mid = (lo + hi) / 2;
     let p = value(Math.exp(mid));
@@ -138,7 +148,7 @@ export function calibrateDelta(d: ArrayLike<number>, n: number, m: number, k: nu
     for (let i = 0; i < n; i++) ps[i] = rowPerplexity(d, i * m, m, delta);
     return median(ps);
   };
-  const r = solve(0, n * m, medianAt);
+  const r = solve(0, n * m, medianAt, opts.initial);
   deltas.fill(r.delta);
   return { deltas, medianPerplexity: r.p, iterations: r.it, converged: ok(r.p) };
 }

@@ -68,6 +68,15 @@ test('calibration hits the target median perplexity within ±5% (batch δ and pe
     assert.ok(Math.abs(rowPerplexity(flat, 0, m, pr.deltas[0]) - perplexity(kernelRow(rows[0], pr.deltas[0]))) < 1e-9);
   }
   assert.throws(() => calibrateDelta(flat, n, m, m + 1), /must be in \[1, 40\]/);
+  // warm start: the previous batch's δ is reused when it meets the tolerance; a bad one still converges
+  const c8 = calibrateDelta(flat, n, m, 8);
+  const warm = calibrateDelta(flat, n, m, 8 * 1.01, { initial: c8.deltas[0] });
+  assert.equal(warm.iterations, 0);
+  assert.equal(warm.deltas[0], c8.deltas[0]);
+  for (const bad of [c8.deltas[0] * 1e-4, c8.deltas[0] * 1e4]) {
+    const w = calibrateDelta(flat, n, m, 8, { initial: bad });
+    assert.ok(w.converged && Math.abs(w.medianPerplexity / 8 - 1) <= 0.05);
+  }
 });
 
 function toyNets(h: number, classes: number) {
