@@ -4,7 +4,7 @@
  * train/forward ratio and GFLOP/s, for three nets, on wasm with prunekit's kernels with 1 and 2 threads,
  * and on the pure-JS `cpu` backend for the MLP.
  *
- *   npm run bench:train [-- --models mlp,cnn,vgg] [--profile]
+ *   npm run bench:train [-- --models mlp,cnn,vgg] [--profile] [--repeat N]
  *
  * The wasm module picks its thread count once per process, so every (backend, threads) configuration runs
  * in a child process (`--child --backend B --threads N`) that prints one `RESULT {json}` line per net.
@@ -13,6 +13,7 @@
  * cpu t/f is the train/forward ratio that other processes on the machine disturb least.
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { createModel, type ZooModelName } from '../src/models/zoo.js';
@@ -38,8 +39,8 @@ const NETS: NetSpec[] = [
 ];
 const CPU_STEPS: [number, number] = [1, 2];
 const CPU_FORWARDS: [number, number] = [1, 2];
-const TARGET_RATIO = 3.5;
-const TARGET_SPEEDUP = 1.5;
+const TARGET_RATIO = 4.0;
+const TARGET_SPEEDUP = 1.4;
 
 interface Result {
   net: string;
@@ -209,19 +210,43 @@ function printTable(rows: Result[]): void {
   for (const l of lines) console.log(row(l));
 }
 
+/** Per (net, backend, threads): the smallest train and forward times (and the CPU times of those runs). */
+function bestOf(results: Result[]): Result[] {
+  const best = new Map<string, Result>();
+  for (const r of results) {
+    const key = `${r.net}/${r.backend}/${r.threads}`;
+    const b = best.get(key);
+    if (!b) best.set(key, { ...r });
+    else {
+      if (r.trainMs < b.trainMs) Object.assign(b, { trainMs: r.trainMs, trainCpuMs: r.trainCpuMs });
+      if (r.forwardMs < b.forwardMs) Object.assign(b, { forwardMs: r.forwardMs, forwardCpuMs: r.forwardCpuMs });
+    }
+  }
+  return [...best.values()];
+}
+
 function parent(args: Map<string, string>): void {
   const models = args.get('models') ?? 'mlp,cnn,vgg';
+  const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
   const pass = ['--models', models, ...(args.has('profile') ? ['--profile'] : [])];
   const rows: Result[] = [];
   const notes: string[] = [];
-  const one = runChild(['--backend', 'wasm', '--threads', '1', ...pass]);
-  rows.push(...one.results);
-  if (one.error) notes.push(`wasm 1 thread: ${one.error}`);
-  const two = runChild(['--backend', 'wasm', '--threads', '2', ...pass]);
-  const twoThreaded = two.results.filter((r) => r.threads >= 2);
-  if (twoThreaded.length > 0) rows.push(...twoThreaded);
-  else notes.push(`1 thread only: ${two.results[0]?.detail ?? two.error ?? 'no result from the 2-thread child'}`);
-  if (two.error && twoThreaded.length > 0) notes.push(`wasm 2 threads: ${two.error}`);
+  // --repeat N: the 1- and 2-thread children alternate N times; each (net, threads) keeps its best train and
+  // forward times (the machine is shared: interleaving exposes both sides to the same load)
+  const repeat = Math.max(1, Number(args.get('repeat') ?? '1') || 1);
+  const wasmRows: Result[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const one = runChild(['--backend', 'wasm', '--threads', '1', ...pass]);
+    wasmRows.push(...one.results);
+    if (one.error) notes.push(`wasm 1 thread: ${one.error}`);
+    const two = runChild(['--backend', 'wasm', '--threads', '2', ...pass]);
+    const twoThreaded = two.results.filter((q) => q.threads >= 2);
+    wasmRows.push(...twoThreaded);
+    if (twoThreaded.length === 0) notes.push(`1 thread only: ${two.results[0]?.detail ?? two.error ?? 'no result from the 2-thread child'}`);
+    else if (two.error) notes.push(`wasm 2 threads: ${two.error}`);
+  }
+  rows.push(...bestOf(wasmRows));
   if (models.split(',').includes('mlp')) {
     const cpu = runChild(['--backend', 'cpu', '--threads', '1', '--models', 'mlp']);
     rows.push(...cpu.results);
@@ -230,7 +255,8 @@ function parent(args: Map<string, string>): void {
 
   printTable(rows);
   console.log('');
-  console.log(`targets: train/forward ≤ ${TARGET_RATIO} (wasm); 2-thread speedup ≥ ${TARGET_SPEEDUP}× on (b) and (c)`);
+  console.log(`machine: ${os.availableParallelism()} cores; load average (1/5/15 min) ${loadBefore} at start, ${load()} at end`);
+  console.log(`targets: train/forward ≤ ${TARGET_RATIO} (wasm); 2-thread speedup ≥ ${TARGET_SPEEDUP}× on every net`);
   for (const r of rows.filter((q) => q.backend === 'wasm')) {
     const ratio = r.trainMs / r.forwardMs;
     console.log(`  ${r.net} ${r.threads}t train/forward ${fmt(ratio, 2)} ${ratio <= TARGET_RATIO ? 'OK' : 'MISSED'}`);
@@ -240,7 +266,7 @@ function parent(args: Map<string, string>): void {
     const b = rows.find((r) => r.net === key && r.backend === 'wasm' && r.threads >= 2);
     if (a && b) {
       const s = a.trainMs / b.trainMs;
-      const goal = key === 'mlp' ? '' : s >= TARGET_SPEEDUP ? ' OK' : ' MISSED';
+      const goal = s >= TARGET_SPEEDUP ? ' OK' : ' MISSED';
       console.log(`  ${key} 2-thread training speedup ${fmt(s, 2)}×${goal}`);
     }
   }

@@ -1,7 +1,7 @@
-/** Numeric flags of the experiment scripts: the default when absent, else a checked number. */
+/** Numeric flags of the experiment scripts: the default when absent, else a checked number (the CLI's one parser). */
+import { parseNumber } from '../src/cli/options.js';
+
 export function numArg(name: string, v: string | undefined, dflt: number, min = 1, integer = true): number {
   if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got '${v}'`);
-  return n;
+  return parseNumber(`--${name}`, v, { min, integer });
 }

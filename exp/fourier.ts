@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     `# Fourier-guided two-stage pruning — ${models.join(', ')} on ${data.name}${quick ? ' (quick smoke run)' : ''}`,
     '',
     `Stage 1: iterative layer-wise MBP, 20% of survivors per round, ${plan.roundSteps} CE steps between rounds; one teacher (seed 0) and one mask set per model × sparsity.`,
-    `Stage 2: Adam ${lr}, batch ${plan.batchSize}, ${plan.stage2Epochs} epochs × ${plan.stage2Steps} steps; KD α = 0.7, τ = 4; freq-a: δ from the median pairwise squared distance down to 1e-3 of it over the first 50% of steps, then plain KD; freq-b: radii 4, 8, 12, 16 over the first 60%, then unfiltered. Seeds change the stage-2 batch order.`,
+    `Stage 2: Adam ${lr}, batch ${plan.batchSize}, ${plan.stage2Epochs} epochs × ${plan.stage2Steps} steps; KD α = 0.7, τ = 4; freq-a: effective neighbours k 16 → 1 (geometric) over the first 70% of steps on a 2,048-point anchor set, then plain KD; freq-b: radii 4, 8, 12, 16 over the first 60%, then unfiltered. Seeds change the stage-2 batch order.`,
     `Backend ${settings.backend}; total wall time ${(wall / 60).toFixed(1)} min.`,
     '',
     '## Test accuracy after stage 2',

@@ -1,16 +1,21 @@
 /**
  * Compute-backend choice for prunekit.
  *
- * Order for `auto`: `tensorflow` (tfjs-node, when the user has installed it; never required) → `wasm` with
- * prunekit's training kernels (threaded, see ./threads.ts) → `cpu`. Precedence: `initBackend({ backend,
+ * Order for `auto`: `tensorflow` (tfjs-node, when the user has installed it; never required) → `native`
+ * (libtorch kernels on the wasm heap, when the optional addon is built: ./native/) → `wasm` with prunekit's
+ * training kernels (threaded, see ./threads.ts) → `cpu`. Precedence: `initBackend({ backend,
  * threads })` (the CLI passes its `--backend` / `--threads` flags here) → the environment variables
  * `PRUNEKIT_BACKEND` / `PRUNEKIT_THREADS` → `auto` and all usable cores. The choice is printed to stderr.
+ * `webgpu` (./webgpu.ts: tfjs-backend-webgpu on Dawn, optional packages) is used only when asked for;
+ * when no adapter can be created it falls back to `auto` and prints why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './kernels/index.js';
-import { MAX_WASM_THREADS, prepareWasmThreads } from './threads.js';
+import { MAX_WASM_THREADS, defaultThreadCount, prepareWasmThreads } from './threads.js';
+import { enableNativeKernels } from './native/index.js';
+import { prepareWebGpu } from './webgpu.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu' | 'webgpu';
 export type BackendChoice = BackendName | 'auto';
 
 export interface BackendOptions {
@@ -32,7 +37,7 @@ export interface BackendInfo {
 
 let current: BackendInfo | undefined;
 
-const VALID: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const VALID: readonly BackendChoice[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu', 'webgpu'];
 
 /** Parses a backend name ('node' is accepted for 'tensorflow'); `source` names the flag/variable in errors. */
 export function parseBackendChoice(value: string | undefined, source: string): BackendChoice | undefined {
@@ -81,6 +86,24 @@ async function useWasm(threads: number | undefined): Promise<BackendInfo> {
   return { name: 'wasm', threads: setup.threads, detail: setup.detail };
 }
 
+/**
+ * libtorch kernels on the wasm heap: `threads` sizes libtorch/OpenMP/OpenBLAS; the wasm backend itself
+ * runs single-threaded (no pthread pool spinning next to OpenMP). Undefined + reason when the addon is absent.
+ */
+async function useNative(threads: number | undefined): Promise<BackendInfo | { reason: string }> {
+  const n = threads ?? defaultThreadCount();
+  await import('@tensorflow/tfjs-backend-wasm'); // its kernels are the fallbacks the native ones wrap
+  registerWasmTrainingKernels();
+  const setup = enableNativeKernels(n);
+  if (!setup.ok) return { reason: setup.reason };
+  const plan = await prepareWasmThreads(1);
+  const ok = await tf.setBackend('wasm');
+  plan.finish(ok);
+  if (!ok) throw new Error('the wasm backend (which hosts the native kernels) failed to initialise; try --backend cpu');
+  await tf.ready();
+  return { name: 'native', threads: setup.threads, detail: setup.detail };
+}
+
 async function useCpu(detail: string): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
   await tf.ready();
@@ -88,7 +111,7 @@ async function useCpu(detail: string): Promise<BackendInfo> {
 }
 
 function describe(info: BackendInfo): string {
-  const threads = info.name === 'wasm' ? ` (${info.threads} thread${info.threads === 1 ? '' : 's'})` : '';
+  const threads = info.name === 'wasm' || info.name === 'native' ? ` (${info.threads} thread${info.threads === 1 ? '' : 's'})` : '';
   return `prunekit: backend ${info.name}${threads} — ${info.detail}\n`;
 }
 
@@ -107,6 +130,17 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     if (threads === undefined || threads === current.threads || current.name !== 'wasm') return current;
   }
   let info: BackendInfo;
+  let fallbackNote = '';
+  if (choice === 'webgpu') {
+    const gpu = await prepareWebGpu();
+    if (gpu.ok && (await tf.setBackend('webgpu'))) {
+      await tf.ready();
+      current = { name: 'webgpu', threads: 0, detail: `${gpu.detail}; only asynchronous reads` };
+      if (opts.log ?? true) process.stderr.write(describe(current));
+      return current;
+    }
+    fallbackNote = `webgpu unavailable: ${gpu.ok ? 'the backend failed to initialise' : gpu.reason}; `;
+  }
   if (choice === 'tensorflow' || (choice === 'auto' && (await tryTfjsNode()))) {
     if (choice === 'tensorflow' && !(await tryTfjsNode())) {
       throw new Error(
@@ -116,17 +150,28 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     if (!(await tf.setBackend('tensorflow'))) throw new Error('@tensorflow/tfjs-node is installed but failed to initialise');
     await tf.ready();
     info = { name: 'tensorflow', threads: 0, detail: '@tensorflow/tfjs-node (native TensorFlow)' };
+  } else if (choice === 'native') {
+    const native = await useNative(threads);
+    if ('reason' in native) throw new Error(`backend 'native' requested but ${native.reason}; or use --backend wasm`);
+    info = native;
   } else if (choice === 'wasm') {
     info = await useWasm(threads);
-  } else if (choice === 'auto') {
-    try {
-      info = await useWasm(threads);
-    } catch (e) {
-      info = await useCpu(`pure-JS cpu backend, because wasm failed: ${(e as Error).message}`);
+  } else if (choice === 'auto' || choice === 'webgpu') {
+    const native = await useNative(threads);
+    if (!('reason' in native)) {
+      info = native;
+    } else {
+      try {
+        info = await useWasm(threads);
+        info = { ...info, detail: `${info.detail}; not native: ${native.reason}` };
+      } catch (e) {
+        info = await useCpu(`pure-JS cpu backend, because wasm failed: ${(e as Error).message}`);
+      }
     }
   } else {
     info = await useCpu('pure-JS cpu backend (slow; for reference)');
   }
+  if (fallbackNote) info = { ...info, detail: fallbackNote + info.detail };
   current = info;
   if (opts.log ?? true) process.stderr.write(describe(info));
   return info;

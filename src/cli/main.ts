@@ -11,13 +11,16 @@ import { registerPrune } from './commands/prune.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPruneFilters } from './commands/prune-filters.js';
 import { registerSensitivity } from './commands/sensitivity.js';
+import { registerExport } from './commands/export.js';
+import { registerSweep } from './commands/sweep.js';
+import { abortOpenOutputs } from './outputs.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
     .description('Prune TensorFlow.js models: magnitude, lookahead (LAP), DCT filter pruning, Fourier-guided two-stage pruning')
     .version('0.1.0')
-    .option('--backend <name>', 'compute backend: auto | tensorflow | wasm | cpu (env PRUNEKIT_BACKEND)')
-    .option('--threads <n>', 'wasm threads (env PRUNEKIT_THREADS; default: all cores)')
+    .option('--backend <name>', 'compute backend: auto | tensorflow | native | wasm | cpu | webgpu (env PRUNEKIT_BACKEND)')
+    .option('--threads <n>', 'compute threads: wasm pool, or libtorch + OpenMP + OpenBLAS with native (env PRUNEKIT_THREADS; default: all cores)')
     .showHelpAfterError()
     .exitOverride();
   registerTrain(program);
@@ -29,6 +32,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerPruneFilters(program);
   registerSensitivity(program);
+  registerExport(program);
+  registerSweep(program);
   return program;
 }
 
@@ -38,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
+    await abortOpenOutputs();
     if (err instanceof CommanderError) {
       // help and version exit with code 0; parse errors were already printed by commander
       return err.exitCode;

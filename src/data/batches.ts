@@ -1,6 +1,7 @@
 /**
- * Mini-batch iteration over an in-memory ImageSet, with seeded per-epoch shuffling and
- * optional seeded augmentation; plus small set-slicing helpers (subset, take, splitTrainVal).
+ * Mini-batch iteration over an ImageSet (in memory or streamed from an ExampleSource), with seeded
+ * per-epoch shuffling and optional seeded augmentation; plus small set-slicing helpers (subset,
+ * take, splitTrainVal) and example access that works for both kinds (readExample, gatherExamples).
  */
 import { createRng, deriveSeed, permutation } from '../util/random.js';
 import { applyCropFlip, drawCropFlipParams } from './augment.js';
@@ -74,7 +75,7 @@ export function* iterateBatches(set: ImageSet, batchSize: number, opts: BatchOpt
     const y = new Int32Array(size);
     for (let k = 0; k < size; k++) {
       const src = order[start + k];
-      x.set(set.images.subarray(src * per, (src + 1) * per), k * per);
+      readExample(set, src, x, k * per);
       y[k] = set.labels[src];
     }
     if (augRng) {
@@ -87,21 +88,53 @@ export function* iterateBatches(set: ImageSet, batchSize: number, opts: BatchOpt
   }
 }
 
-/** A new ImageSet holding copies of the given examples, in the given order (repeats allowed). */
+/** Writes example `index` of `set` (H·W·C values) into `dst` at `offset`, in memory or streamed. */
+export function readExample(set: ImageSet, index: number, dst: Float32Array, offset: number): void {
+  if (set.source) {
+    set.source.read(index, dst, offset);
+    return;
+  }
+  const per = set.height * set.width * set.channels;
+  dst.set(set.images.subarray(index * per, (index + 1) * per), offset);
+}
+
+/** The given examples, concatenated NHWC (a fresh array). */
+export function gatherExamples(set: ImageSet, indices: ArrayLike<number>): Float32Array {
+  const per = set.height * set.width * set.channels;
+  const out = new Float32Array(indices.length * per);
+  for (let k = 0; k < indices.length; k++) readExample(set, indices[k], out, k * per);
+  return out;
+}
+
+/** Every example of `set` as one NHWC array: `set.images` itself when in memory, else read from its source. */
+export function allExamples(set: ImageSet): Float32Array {
+  if (!set.source) return set.images;
+  const idx = new Int32Array(set.count);
+  for (let i = 0; i < set.count; i++) idx[i] = i;
+  return gatherExamples(set, idx);
+}
+
+/**
+ * A new ImageSet of the given examples, in the given order (repeats allowed): copies for an
+ * in-memory set; for a streamed set, a view that reads through to the same source (no copy).
+ */
 export function subset(set: ImageSet, indices: ArrayLike<number>, name = `${set.name}[subset]`): ImageSet {
   checkSet(set, 'subset');
-  const per = set.height * set.width * set.channels;
-  const images = new Float32Array(indices.length * per);
   const labels = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
     if (!Number.isInteger(i) || i < 0 || i >= set.count) {
       throw new Error(`subset(${set.name}): index ${i} at position ${k} is outside [0, ${set.count})`);
     }
-    images.set(set.images.subarray(i * per, (i + 1) * per), k * per);
     labels[k] = set.labels[i];
   }
-  return { ...set, name, images, labels, count: indices.length };
+  if (set.source) {
+    const from = set.source;
+    const map = Int32Array.from(indices);
+    const source = { describe: from.describe, read: (i: number, dst: Float32Array, off: number) => from.read(map[i], dst, off) };
+    return { ...set, name, images: new Float32Array(0), labels, count: indices.length, source };
+  }
+  return { ...set, name, images: gatherExamples(set, indices), labels, count: indices.length };
 }
 
 /** The first min(n, count) examples (copied). */
@@ -137,7 +170,9 @@ export function splitTrainVal(set: ImageSet, fraction: number, seed: number): { 
 
 function checkSet(set: ImageSet, fn: string): void {
   const per = set.height * set.width * set.channels;
-  if (set.images.length !== set.count * per) {
+  if (set.source) {
+    if (set.images.length !== 0) throw new Error(`${fn}(${set.name}): a streamed set must have empty images`);
+  } else if (set.images.length !== set.count * per) {
     throw new Error(
       `${fn}(${set.name}): images hold ${set.images.length} values, expected count·H·W·C = ${set.count}·${per}`,
     );

@@ -8,3 +8,8 @@ export { loadFashionMnist, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './fa
 export * from './transforms.js';
 export * from './batches.js';
 export * from './registry.js';
+export * from './preprocess.js';
+export * from './image-decode.js';
+export * from './image-folder.js';
+export * from './pixel-store.js';
+export * from './npy-dataset.js';

@@ -1,7 +1,8 @@
 /**
- * Per-channel normalisation x' = (x − mean[c]) / std[c] on NHWC ImageSets.
+ * Per-channel normalisation x' = (x − mean[c]) / std[c] on NHWC ImageSets (in memory, or streamed:
+ * statistics read example by example, normalisation applied as each example is read).
  */
-import type { ImageSet } from './types.js';
+import type { ExampleSource, ImageSet } from './types.js';
 
 export interface ChannelStats {
   /** One mean per channel. */
@@ -13,16 +14,29 @@ export interface ChannelStats {
 /** Per-channel mean and population std of a set (float64 accumulation, two passes). */
 export function channelStats(set: ImageSet): ChannelStats {
   const C = set.channels;
-  const n = set.images.length / C;
+  const per = set.height * set.width * C;
+  const n = (set.source ? set.count * per : set.images.length) / C;
   if (n === 0) throw new Error(`channelStats(${set.name}): the set is empty`);
+  const chunks = (fn: (a: Float32Array) => void) => {
+    if (!set.source) return fn(set.images);
+    const buf = new Float32Array(per);
+    for (let i = 0; i < set.count; i++) {
+      set.source.read(i, buf, 0);
+      fn(buf);
+    }
+  };
   const sum = new Float64Array(C);
-  for (let i = 0; i < set.images.length; i++) sum[i % C] += set.images[i];
+  chunks((a) => {
+    for (let i = 0; i < a.length; i++) sum[i % C] += a[i];
+  });
   const mean = Array.from(sum, (s) => s / n);
   const sq = new Float64Array(C);
-  for (let i = 0; i < set.images.length; i++) {
-    const d = set.images[i] - mean[i % C];
-    sq[i % C] += d * d;
-  }
+  chunks((a) => {
+    for (let i = 0; i < a.length; i++) {
+      const d = a[i] - mean[i % C];
+      sq[i % C] += d * d;
+    }
+  });
   const std = Array.from(sq, (s) => Math.sqrt(s / n));
   return { mean, std };
 }
@@ -49,6 +63,22 @@ export function normalize(
     return 1 / (s < minStd ? 1 : s);
   });
   const mean = stats.mean;
+  if (set.source) {
+    const from = set.source;
+    const source: ExampleSource = {
+      describe: from.describe,
+      read(i, dst, off) {
+        from.read(i, dst, off);
+        const end = off + set.height * set.width * C;
+        for (let j = off; j < end; j += C) for (let c = 0; c < C; c++) dst[j + c] = (dst[j + c] - mean[c]) * scale[c];
+      },
+    };
+    if (opts.inPlace) {
+      set.source = source;
+      return set;
+    }
+    return { ...set, source };
+  }
   const src = set.images;
   const dst = opts.inPlace ? src : new Float32Array(src.length);
   for (let i = 0; i < src.length; i += C) {

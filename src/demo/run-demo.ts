@@ -13,6 +13,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/registry.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model-folder.js';
+import { openOutputFolder } from '../io/output-paths.js';
 import { createModel } from '../models/index.js';
 import { evalSummary, pipelineLayers, pruneOneShotLevels, type LevelResult, type PipelineResult } from '../prune/pipeline.js';
 import { writeRecord } from '../prune/record.js';
@@ -51,6 +52,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** trainModel progress (default false). */
   progress?: boolean | 'auto';
+  /** Replace `out` even when it holds files prunekit did not write (it is always written as one transaction). */
+  force?: boolean;
 }
 
 export interface DemoResult {
@@ -90,7 +93,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   if (!perIteration) throw new Error(`demo model must be one of ${Object.keys(DEMO_RATIOS).join(', ')}, got '${o.model}'`);
   const model: tf.LayersModel = createModel(o.model, { inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses, seed: o.seed });
   const optimizer = { name: 'adam' as const, lr: o.lr };
-  const modelDir = join(o.out, 'model');
+  const outTx = await openOutputFolder(o.out, { flag: '--out', force: o.force, log, command: 'prunekit demo' }).catch((e: unknown) => {
+    model.dispose();
+    throw e;
+  });
+  const modelDir = join(outTx.dir, 'model');
   let best: LevelResult | undefined;
   try {
     const sizes = pipelineLayers(model, {}).map((l) => l.geom.size);
@@ -130,13 +137,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     if (!best) throw new Error('demo: no level was pruned (internal error)');
     const total = (performance.now() - t0) / 1000;
     const table = formatTable(levelsTable(aggregateResults(results), 'accuracy'));
-    const files = { report: join(o.out, 'demo-report.html'), results: join(o.out, 'results.json'), modelDir };
+    const files = { report: join(o.out, 'demo-report.html'), results: join(o.out, 'results.json'), modelDir: join(o.out, 'model') };
+    const staged = { report: join(outTx.dir, 'demo-report.html'), results: join(outTx.dir, 'results.json') };
     const settings =
       `${o.model} on ${data.name}; pretrain ${o.pretrainSteps} steps, fine-tune ${o.finetuneSteps} steps per level, Adam lr ${o.lr}, batch ${o.batchSize}, seed ${o.seed}; ` +
       `per-iteration ratios [${perIteration.join(', ')}], levels it = ${o.its.join(', ')}; wall time ${total.toFixed(1)} s.`;
-    await writeFileAtomic(files.results, JSON.stringify({ settings, dense, best: { method: best.method, level: best.label }, results }, null, 2) + '\n');
+    await writeFileAtomic(staged.results, JSON.stringify({ settings, dense, best: { method: best.method, level: best.label }, results }, null, 2) + '\n');
     await writeHtmlReport(
-      files.report,
+      staged.report,
       buildPruneReport({
         title: 'prunekit demo: magnitude vs lookahead pruning',
         meta: { model: o.model, dataset: data.name, date: new Date().toISOString() },
@@ -145,8 +153,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         detail: best,
       }),
     );
+    await outTx.commit();
     return { results, dense, best, table, files, seconds: { pretrain: pretrainSeconds, total: (performance.now() - t0) / 1000 } };
   } finally {
     model.dispose();
+    await outTx.abort();
   }
 }

@@ -117,10 +117,16 @@ export interface Stage2Options {
   seed?: number;
   alpha?: number;
   tau?: number;
-  /** Variant A: δ_max (default: c·median distance of a training sample). */
-  deltaMax?: number;
-  /** Variant A anchor set. */
+  /** Variant A: k_max of the neighbour-count schedule (default 16). */
+  kMax?: number;
+  /** Variant A: T_c as a fraction of the stage-2 steps (default 0.7). */
+  cutoffFraction?: number;
+  /** Variant A: calibrate δ per row (t-SNE style) instead of per batch. */
+  perRow?: boolean;
+  /** Variant A anchor set (default: `anchorCount` seeded training points). */
   anchors?: ImageSet;
+  /** Variant A: size of the default anchor set (default 2,048; 0 = in-batch kernel). */
+  anchorCount?: number;
   validation?: ImageSet;
   /** Record the frequency analysis after every epoch. */
   analyzer?: FrequencyAnalyzer;
@@ -134,8 +140,8 @@ export interface Stage2Result {
   analysis: FrequencyAnalysis[];
   /** Wall time of stage 2. */
   seconds: number;
-  /** Variant A's δ_max (freq-a only). */
-  deltaMax?: number;
+  /** Variant A's anchor count (freq-a only; 0 = in-batch kernel). */
+  anchorCount?: number;
 }
 
 /** Stage 2: retrains `student` in place under fixed `masks`, distilling from `teacher` per `kd`. */
@@ -150,8 +156,12 @@ export async function retrainMasked(student: tf.LayersModel, teacher: tf.LayersM
     totalSteps,
     alpha: o.alpha,
     tau: o.tau,
-    deltaMax: o.deltaMax,
+    kMax: o.kMax,
+    cutoffFraction: o.cutoffFraction,
+    perRow: o.perRow,
     anchors: o.anchors,
+    anchorCount: o.anchorCount,
+    seed: o.seed,
     data: o.train,
   });
   applyMasks(student, masks);
@@ -174,7 +184,7 @@ export async function retrainMasked(student: tf.LayersModel, teacher: tf.LayersM
         if (o.onEpochEnd) await o.onEpochEnd(epoch, logs);
       },
     });
-    return { history, analysis: recorder?.records ?? [], seconds: (performance.now() - t0) / 1000, deltaMax: loss.deltaMax };
+    return { history, analysis: recorder?.records ?? [], seconds: (performance.now() - t0) / 1000, anchorCount: loss.anchorCount };
   } finally {
     enforce.dispose();
     loss.dispose();

@@ -4,3 +4,4 @@ export * from './teacher-cache.js';
 export * from './curriculum.js';
 export * from './fourier-prune.js';
 export * from './report.js';
+export * from './neighbours.js';

@@ -19,13 +19,14 @@
  *             padding to 4 bytes, then nnz float32 values in index order.
  * A value is "stored" when its bit pattern is not +0, so −0 round-trips exactly.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { kernelOf } from '../prune/layers.js';
 import { crc32 } from '../util/crc32.js';
 import { writeFileAtomicSync as writeFileAtomic } from './atomic.js';
+import { checkFinite, shapeSize, type LoadModelOptions } from './model-folder.js';
 
 const MAGIC = 'PKSPARSE';
 const VERSION = 1;
@@ -123,7 +124,21 @@ export interface DecodedSparse {
   weights: { name: string; shape: number[]; values: Float32Array }[];
 }
 
-/** Decodes file bytes; `source` names the file in errors. */
+/** Largest payload decoded (2 GiB). */
+export const MAX_SPARSE_PAYLOAD = 2 ** 31 - 1;
+/** deflate's best case is about 1032:1, so a gzip body of n bytes never inflates past this. */
+const inflateBound = (n: number): number => n * 1032 + 1024;
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/**
+ * Decodes file bytes; `source` names the file in errors. Every length, offset and count in the file is
+ * checked before it sizes an allocation: the gzip payload is inflated only up to its declared length
+ * (itself bounded by deflate's maximum ratio), and the weights must lie back to back in the data
+ * section in the layout saveSparse writes.
+ */
 export function decodeSparse(bytes: Uint8Array, source = 'sparse model'): DecodedSparse {
   assertLittleEndian();
   const bad = (why: string): Error => new Error(`${source}: not a valid prunekit sparse file (${why}); re-export it with saveSparse`);
@@ -135,35 +150,63 @@ export function decodeSparse(bytes: Uint8Array, source = 'sparse model'): Decode
   const flags = dv.getUint32(12, true);
   const crc = dv.getUint32(16, true);
   const length = dv.getUint32(20, true);
+  if (flags > 1) throw bad(`unknown flags ${flags}`);
+  const body = bytes.subarray(HEAD);
+  if (length > MAX_SPARSE_PAYLOAD) throw bad(`declared payload of ${length} bytes is larger than prunekit reads`);
+  if (flags & 1 && length > inflateBound(body.length)) throw bad(`declared payload of ${length} bytes cannot come from ${body.length} gzip bytes`);
   let payload: Uint8Array;
-  try {
-    payload = new Uint8Array(flags & 1 ? gunzipSync(bytes.subarray(HEAD)) : bytes.subarray(HEAD)); // own, aligned copy
-  } catch (e) {
-    throw bad(`gzip payload is corrupt or truncated: ${(e as Error).message}`);
+  if (flags & 1) {
+    try {
+      payload = new Uint8Array(gunzipSync(body, { maxOutputLength: Math.max(1, length) })); // own, aligned copy
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE') throw bad(`gzip payload inflates past its declared ${length} bytes`);
+      throw bad(`gzip payload is corrupt or truncated: ${(e as Error).message}`);
+    }
+  } else {
+    payload = new Uint8Array(body);
   }
   if (payload.length !== length) throw bad(`payload is ${payload.length} bytes, expected ${length} (truncated?)`);
   if (crc32(payload) !== crc) throw bad('checksum mismatch (corrupt)');
+  if (payload.length < 4) throw bad('payload has no header');
   const pv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const hlen = pv.getUint32(0, true);
-  let header: Header;
+  if (hlen > payload.length - 4) throw bad(`header length ${hlen} runs past the payload (${payload.length} bytes)`);
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(payload.subarray(4, 4 + hlen))) as Header;
+    header = JSON.parse(new TextDecoder().decode(payload.subarray(4, 4 + hlen)));
   } catch {
     throw bad('header is not JSON');
   }
+  if (!isObject(header) || !Array.isArray(header.weights) || !isObject(header.modelTopology)) {
+    throw bad("header needs a 'modelTopology' object and a 'weights' array");
+  }
   const dataStart = align4(4 + hlen);
-  const data = new Uint8Array(payload.subarray(dataStart)); // own buffer at offset 0 (4-byte aligned views)
-  const weights = header.weights.map((w) => {
-    const size = w.shape.reduce((a, b) => a * b, 1);
+  const data = new Uint8Array(payload.subarray(Math.min(dataStart, payload.length))); // own buffer at offset 0 (4-byte aligned views)
+  let expectOffset = 0;
+  const names = new Set<string>();
+  const entries = (header.weights as unknown[]).map((raw, k) => {
+    if (!isObject(raw) || typeof raw.name !== 'string') throw bad(`weights[${k}] needs a string 'name'`);
+    const w = raw as unknown as WeightEntry;
+    if (names.has(w.name)) throw bad(`weight '${w.name}' is stored twice`);
+    names.add(w.name);
+    const size = shapeSize(w.shape, w.name, source);
+    if (w.encoding !== 'dense' && w.encoding !== 'sparse') throw bad(`weight '${w.name}' has encoding ${JSON.stringify(w.encoding)}, expected 'dense' or 'sparse'`);
+    if (w.offset !== expectOffset) throw bad(`weight '${w.name}' starts at offset ${JSON.stringify(w.offset)}, expected ${expectOffset}`);
+    const nnz = w.encoding === 'sparse' ? w.nnz : 0;
+    if (!Number.isSafeInteger(nnz) || (nnz as number) < 0 || (nnz as number) > size) throw bad(`weight '${w.name}' has nnz ${JSON.stringify(w.nnz)}, expected an integer in [0, ${size}]`);
+    const bytesUsed = w.encoding === 'dense' ? align4(size * 4) : align4(Math.ceil(size / 8)) + (nnz as number) * 4;
+    if (expectOffset + bytesUsed > data.length) throw bad(`weight '${w.name}' runs past the end`);
+    expectOffset += bytesUsed;
+    return { w, size, nnz: nnz as number };
+  });
+  const weights = entries.map(({ w, size, nnz }) => {
     const values = new Float32Array(size);
     if (w.encoding === 'dense') {
-      if (w.offset + size * 4 > data.length) throw bad(`weight '${w.name}' runs past the end`);
       values.set(new Float32Array(data.buffer, w.offset, size));
     } else {
       const maskBytes = Math.ceil(size / 8);
-      const nnz = w.nnz ?? 0;
       const valStart = w.offset + align4(maskBytes);
-      if (valStart + nnz * 4 > data.length) throw bad(`weight '${w.name}' runs past the end`);
       const vals = new Float32Array(data.buffer, valStart, nnz);
       let p = 0;
       for (let i = 0; i < size; i++) {
@@ -186,29 +229,51 @@ export function saveSparse(model: tf.LayersModel, path: string, opts: { gzip?: b
   return bytes.length;
 }
 
-/** Restores a model saved by `saveSparse` with identical weights. */
-export async function loadSparse(path: string): Promise<tf.LayersModel> {
-  let bytes: Uint8Array;
+/** Reads a sparse file: a regular file (never a FIFO or device), bounded in size. */
+function readSparseFile(path: string): Uint8Array {
+  let st;
   try {
-    bytes = readFileSync(path);
+    st = statSync(path);
   } catch (e) {
     throw new Error(`loadSparse: cannot read '${path}': ${(e as Error).message}`);
   }
-  const dec = decodeSparse(bytes, path);
-  const model = await tf.models.modelFromJSON({ modelTopology: dec.modelTopology as tf.io.ModelJSON['modelTopology'] });
-  const vars = model.weights;
-  if (vars.length !== dec.weights.length) {
-    model.dispose();
-    throw new Error(`${path}: topology has ${vars.length} weights, file stores ${dec.weights.length}`);
+  if (st.isDirectory()) throw new Error(`loadSparse: '${path}' is a folder, not a sparse model file`);
+  if (!st.isFile()) throw new Error(`loadSparse: '${path}' is not a regular file (a FIFO, socket or device); refusing to read it`);
+  if (st.size > MAX_SPARSE_PAYLOAD) throw new Error(`loadSparse: '${path}' is ${st.size} bytes, larger than prunekit reads`);
+  return readFileSync(path);
+}
+
+/** Restores a model saved by `saveSparse` with identical weights. NaN/Inf values are refused unless allowed. */
+export async function loadSparse(path: string, opts: LoadModelOptions = {}): Promise<tf.LayersModel> {
+  const dec = decodeSparse(readSparseFile(path), path);
+  const nonFinite = dec.weights
+    .map((w) => ({ w, n: w.values.reduce((c, x) => c + (Number.isFinite(x) ? 0 : 1), 0) }))
+    .filter((x) => x.n > 0)
+    .map(({ w, n }) => `weight '${w.name}' has ${n} NaN/Inf value${n > 1 ? 's' : ''}`);
+  checkFinite(nonFinite, path, opts);
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({ modelTopology: dec.modelTopology as tf.io.ModelJSON['modelTopology'] });
+  } catch (e) {
+    throw new Error(`${path}: the stored topology is not a valid layers model: ${(e as Error).message.split('\n')[0]}`);
   }
-  vars.forEach((v, i) => {
-    if (JSON.stringify(v.read().shape) !== JSON.stringify(dec.weights[i].shape)) {
-      model.dispose();
-      throw new Error(`${path}: weight ${i} ('${dec.weights[i].name}') has shape ${JSON.stringify(dec.weights[i].shape)}, model expects ${JSON.stringify(v.read().shape)}`);
+  try {
+    const vars = model.weights;
+    if (vars.length !== dec.weights.length) throw new Error(`${path}: topology has ${vars.length} weights, file stores ${dec.weights.length}`);
+    vars.forEach((v, i) => {
+      if (JSON.stringify(v.shape) !== JSON.stringify(dec.weights[i].shape)) {
+        throw new Error(`${path}: weight ${i} ('${dec.weights[i].name}') has shape ${JSON.stringify(dec.weights[i].shape)}, model expects ${JSON.stringify(v.shape)}`);
+      }
+    });
+    const tensors = dec.weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
+    try {
+      model.setWeights(tensors);
+    } finally {
+      tf.dispose(tensors);
     }
-  });
-  const tensors = dec.weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
-  model.setWeights(tensors);
-  tf.dispose(tensors);
-  return model;
+    return model;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }

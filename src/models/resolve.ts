@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { loadModel } from '../io/model-folder.js';
+import { loadModel, type LoadModelOptions } from '../io/model-folder.js';
 import { createModel, isZooModelName, listModels } from './zoo.js';
 
 export interface ResolveModelOptions {
@@ -12,6 +12,8 @@ export interface ResolveModelOptions {
   numClasses?: number;
   seed?: number;
   widthMultiplier?: number;
+  /** For model folders: NaN/Inf weights (see loadModel). */
+  load?: LoadModelOptions;
 }
 
 export interface ResolvedModel {
@@ -25,7 +27,7 @@ export async function resolveModel(spec: string, opts: ResolveModelOptions = {})
     if (!existsSync(join(spec, 'model.json'))) {
       throw new Error(`--model '${spec}': folder has no model.json (expected a TF.js layers-model folder)`);
     }
-    return { model: await loadModel(spec), source: 'folder' };
+    return { model: await loadModel(spec, opts.load), source: 'folder' };
   }
   if (isZooModelName(spec)) {
     return { model: createModel(spec, opts), source: 'zoo' };

@@ -12,6 +12,7 @@ import { createSmallCnn } from './small-cnn.js';
 import type { ZooOptions } from './types.js';
 import { createLapVgg, createVggSmall } from './vgg.js';
 import { createHrankVgg } from './vgg-hrank.js';
+import { createMobilenetV1 } from './mobilenet.js';
 
 interface ZooEntry {
   description: string;
@@ -64,6 +65,11 @@ const ZOO = {
     description: 'narrow VGG-BN for experiments: 32,32,M,64,64,M,128,128,M, Dense classes',
     defaultInput: CIFAR,
     create: createVggSmall,
+  },
+  mobilenet: {
+    description: 'MobileNet-v1-style for 32×32: conv 3×3@32, 13 depthwise-separable blocks (dw 3×3, BN, ReLU6, pw 1×1, BN, ReLU6), GAP, Dense',
+    defaultInput: CIFAR,
+    create: createMobilenetV1,
   },
 } as const satisfies Record<string, ZooEntry>;
 

@@ -16,3 +16,4 @@ export { activationFactors } from './scores/activation.js';
 export * from './pipeline.js';
 export * from './gradual.js';
 export * from './report.js';
+export * from './data-free.js';

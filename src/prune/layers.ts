@@ -1,25 +1,26 @@
 /**
  * Prunable layers of a tf.LayersModel and the role-based view of their kernels.
  *
- * Prunable: Dense, Conv2D and DepthwiseConv2D kernels, in module order (`model.layers`). Never
+ * Prunable: Dense, Conv1D, Conv2D and DepthwiseConv2D kernels, in module order (`model.layers`). Never
  * biases or BatchNorm parameters. ResNet 1×1 projection-shortcut convs are skipped (detected from
  * the graph, see `findShortcutConvs`), and any layer named in `exclude`.
  *
  * Kernels are addressed by role, never by raw axes ("output unit j", "input unit k"):
  *   Dense           [in, out]            flat = k·O + j               (spatial = 1)
  *   Conv2D          [kh, kw, in, out]    flat = (s·I + k)·O + j       (s = kernel position)
+ *   Conv1D          [k, in, out]         flat = (s·I + k)·O + j
  *   DepthwiseConv2D [kh, kw, in, mult]   flat = s·(I·M) + j, j = k·M + m
  * A depthwise kernel has I = in channels and O = in·mult output channels; output channel j reads
  * only input channel floor(j / M). LAP treats it like any other layer: its A is indexed by that
  * single input channel, its B by the output channel j (our design choice).
  *
  * Chain neighbours (`prev`/`next`) follow the reference: a plain chain of prunable layers in module
- * order, skips ignored. When a layer's input count is a multiple of its predecessor's output count
- * (conv → [pool] → Flatten → Dense, NHWC), input f belongs to predecessor unit f mod C.
+ * order, skips ignored. Which unit of a neighbour feeds which unit of a layer is never guessed from
+ * counts: LAP reads it from the channel graph (src/graph, scores/lap.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type PrunableKind = 'dense' | 'conv2d' | 'depthwise';
+export type PrunableKind = 'dense' | 'conv1d' | 'conv2d' | 'depthwise';
 
 /** Kernel geometry by role. */
 export interface KernelGeometry {
@@ -48,12 +49,6 @@ export interface PrunableLayer {
   next?: string;
   /** BatchNormalization right after this layer (through activation/dropout layers), if any. */
   bnAfter?: tf.layers.Layer;
-  /** Graph-aware neighbours: kernel layers feeding this layer's input (through non-kernel layers and Adds). */
-  graphPrev: string[];
-  /** Identity (parameter-free) paths into this layer's input. */
-  identityIn: number;
-  graphNext: string[];
-  identityOut: number;
 }
 
 export interface PrunableOptions {
@@ -71,7 +66,7 @@ const PASS_THROUGH = new Set([
 export function kernelOf(layer: tf.layers.Layer): tf.LayerVariable | undefined {
   const cls = layer.getClassName();
   const l = layer as unknown as { kernel?: tf.LayerVariable; depthwiseKernel?: tf.LayerVariable };
-  if (cls === 'Dense' || cls === 'Conv2D') return l.kernel ?? undefined;
+  if (cls === 'Dense' || cls === 'Conv2D' || cls === 'Conv1D') return l.kernel ?? undefined;
   if (cls === 'DepthwiseConv2D') return l.depthwiseKernel ?? undefined;
   return undefined;
 }
@@ -80,13 +75,15 @@ export function geometryOf(kind: PrunableKind, shape: number[]): KernelGeometry 
   const size = shape.reduce((a, b) => a * b, 1);
   if (kind === 'dense') return { kind, spatial: 1, inUnits: shape[0], outUnits: shape[1], multiplier: 1, size };
   if (kind === 'conv2d') return { kind, spatial: shape[0] * shape[1], inUnits: shape[2], outUnits: shape[3], multiplier: 1, size };
+  if (kind === 'conv1d') return { kind, spatial: shape[0], inUnits: shape[1], outUnits: shape[2], multiplier: 1, size };
   return { kind, spatial: shape[0] * shape[1], inUnits: shape[2], outUnits: shape[2] * shape[3], multiplier: shape[3], size };
 }
 
-function kindOf(layer: tf.layers.Layer): PrunableKind | undefined {
+export function kindOf(layer: tf.layers.Layer): PrunableKind | undefined {
   const cls = layer.getClassName();
   if (cls === 'Dense') return 'dense';
   if (cls === 'Conv2D') return 'conv2d';
+  if (cls === 'Conv1D') return 'conv1d';
   if (cls === 'DepthwiseConv2D') return 'depthwise';
   return undefined;
 }
@@ -178,43 +175,7 @@ export function activationOutputLayer(model: tf.LayersModel, layer: tf.layers.La
   }
 }
 
-/** Kernel layers reachable backwards through non-kernel layers; Add-branches that reach no kernel count as identity. */
-function graphPredecessors(layer: tf.layers.Layer, consumers: Map<string, tf.layers.Layer[]>): { names: string[]; identity: number } {
-  const names: string[] = [];
-  let identity = 0;
-  const walk = (l: tf.layers.Layer, viaMerge: boolean): void => {
-    if (hasKernel(l)) { if (!names.includes(l.name)) names.push(l.name); return; }
-    const ins = inboundOf(l);
-    if (ins.length === 0) return; // model input
-    if (viaMerge && (consumers.get(l.name)?.length ?? 0) > 1) { identity++; return; } // skip from a fork
-    if (ins.length > 1) { for (const p of ins) walk(p, true); return; }
-    if (viaMerge && isMerge(ins[0])) { identity++; return; }
-    walk(ins[0], viaMerge);
-  };
-  for (const p of inboundOf(layer)) walk(p, false);
-  return { names, identity };
-}
-
-/** Kernel layers reachable forwards through non-kernel layers; a path that enters a second Add counts as identity. */
-function graphSuccessors(layer: tf.layers.Layer, consumers: Map<string, tf.layers.Layer[]>): { names: string[]; identity: number } {
-  const names: string[] = [];
-  let identity = 0;
-  const walk = (l: tf.layers.Layer, merges: number): void => {
-    for (const c of consumers.get(l.name) ?? []) {
-      if (hasKernel(c)) { if (!names.includes(c.name)) names.push(c.name); continue; }
-      if (isMerge(c)) {
-        if (merges >= 1) { identity++; continue; }
-        walk(c, merges + 1);
-        continue;
-      }
-      walk(c, merges);
-    }
-  };
-  walk(layer, 0);
-  return { names, identity };
-}
-
-/** Prunable layers of `model` in module order, with chain and graph neighbours. */
+/** Prunable layers of `model` in module order, with chain neighbours (graph neighbours: src/graph, see scores/lap.ts). */
 export function prunableLayers(model: tf.LayersModel, opts: PrunableOptions = {}): PrunableLayer[] {
   const names = new Set(model.layers.map((l) => l.name));
   for (const e of opts.exclude ?? []) {
@@ -229,12 +190,9 @@ export function prunableLayers(model: tf.LayersModel, opts: PrunableOptions = {}
     const kernel = kernelOf(layer);
     if (!kernel) throw new Error(`prunableLayers: layer '${layer.name}' is not built (no kernel); build or call the model first`);
     const shape = kernel.read().shape.slice();
-    const pred = graphPredecessors(layer, consumers);
-    const succ = graphSuccessors(layer, consumers);
     out.push({
       name: layer.name, index: out.length, layer, kernel, shape, geom: geometryOf(kind, shape),
       bnAfter: bnAfterOf(layer, consumers),
-      graphPrev: pred.names, identityIn: pred.identity, graphNext: succ.names, identityOut: succ.identity,
     });
   }
   for (let i = 0; i < out.length; i++) {
@@ -251,19 +209,6 @@ export function requirePrunable(model: tf.LayersModel, opts: PrunableOptions = {
     throw new Error(`model '${model.name}' has no prunable layer (Dense, Conv2D or DepthwiseConv2D kernel); nothing to prune`);
   }
   return layers;
-}
-
-/**
- * How unit `f` of a consumer's input (count `inCount`) maps to the producer's output units (count `outCount`):
- * identical counts → f; inCount a multiple of outCount → f mod outCount (NHWC Flatten). Returns the divisor.
- */
-export function unitRelation(producer: string, outCount: number, consumer: string, inCount: number): number {
-  if (inCount === outCount) return outCount;
-  if (inCount % outCount === 0) return outCount;
-  throw new Error(
-    `cannot relate layer '${consumer}' (${inCount} inputs) to its predecessor '${producer}' (${outCount} outputs): ` +
-      'expected equal counts or a channels-last Flatten (a multiple); pass graphAware or exclude one of them',
-  );
 }
 
 /** Σ w² per output unit j. */

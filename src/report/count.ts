@@ -16,11 +16,16 @@
  * - Params are counted from the layer's actual weights: BatchNormalization has 4 per channel (γ, β and the
  *   non-trainable moving mean/variance), so `params` ≥ the PyTorch count; `trainableParams` matches
  *   PyTorch's `requires_grad` count for BN nets.
- * - Unknown layer types: params from weights, 0 MACs, and a `note`.
+ * - Per-class params and MACs come from the layer handlers (src/graph/handlers); trainable params are 0
+ *   for frozen layers (trainable: false, also inside a frozen nested model).
+ * - Layer classes without a handler: params from weights, 0 MACs, and a `note`.
  * - A layer is counted once even when it was applied several times (shared layers); nested models are
  *   expanded with 'outer/inner' row names.
  */
 import * as tf from '@tensorflow/tfjs';
+import { getLayerHandler } from '../graph/handler.js';
+import { layerCost } from '../graph/cost.js';
+import '../graph/handlers/index.js';
 
 type Shape = (number | null)[];
 
@@ -47,52 +52,6 @@ export interface ModelCount {
   convDenseMacs: number;
 }
 
-const ZERO_MAC_LAYERS = new Set([
-  'InputLayer',
-  'Activation',
-  'ReLU',
-  'LeakyReLU',
-  'PReLU',
-  'ELU',
-  'ThresholdedReLU',
-  'Softmax',
-  'Flatten',
-  'Reshape',
-  'Permute',
-  'RepeatVector',
-  'Dropout',
-  'SpatialDropout1D',
-  'AlphaDropout',
-  'GaussianDropout',
-  'GaussianNoise',
-  'Add',
-  'Average',
-  'Concatenate',
-  'Maximum',
-  'Minimum',
-  'Multiply',
-  'ZeroPadding2D',
-  'Cropping2D',
-  'UpSampling2D',
-  'Masking',
-]);
-
-const CONV_LAYERS = new Set(['Conv1D', 'Conv2D', 'Conv3D']);
-const POOL_LAYERS = new Set([
-  'MaxPooling1D',
-  'MaxPooling2D',
-  'MaxPooling3D',
-  'AveragePooling1D',
-  'AveragePooling2D',
-  'AveragePooling3D',
-]);
-const GLOBAL_POOL_LAYERS = new Set([
-  'GlobalAveragePooling1D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling1D',
-  'GlobalMaxPooling2D',
-]);
-
 function prod(xs: readonly (number | null)[]): number {
   let p = 1;
   for (const x of xs) {
@@ -106,94 +65,39 @@ function isShapeList(s: Shape | Shape[]): s is Shape[] {
   return s.length > 0 && Array.isArray(s[0]);
 }
 
-/** The first (or only) shape of a node's input/output shapes. */
-function firstShape(s: Shape | Shape[]): Shape {
-  return isShapeList(s) ? s[0] : s;
-}
-
-/** Shape of the named weight ('kernel', 'depthwise_kernel', …) of a layer. */
-function weightShape(layer: tf.layers.Layer, suffix: string): number[] {
-  const w = layer.weights.find((v) => v.originalName.split('/').pop() === suffix);
-  if (!w) throw new Error(`layer '${layer.name}' has no '${suffix}' weight`);
-  return w.shape as number[];
-}
-
-/** Spatial dimensions (no batch, no channel) of an NHWC or NCHW shape. */
-function spatialDims(layer: tf.layers.Layer, shape: Shape): Shape {
-  const cfg = layer.getConfig() as { dataFormat?: string };
-  return cfg.dataFormat === 'channelsFirst' ? shape.slice(2) : shape.slice(1, -1);
-}
-
-function nodeInputShape(layer: tf.layers.Layer): Shape {
-  return firstShape(layer.inboundNodes[0].inputShapes as Shape | Shape[]);
-}
-
-/** MACs of one layer (per sample) and whether they are conv/dense MACs. */
-function layerMacs(layer: tf.layers.Layer, out: Shape, className: string): { macs: number; convDense: boolean; note?: string } {
-  if (className === 'Dense') {
-    return { macs: prod(out.slice(1, -1)) * prod(weightShape(layer, 'kernel')), convDense: true };
-  }
-  if (CONV_LAYERS.has(className)) {
-    return { macs: prod(spatialDims(layer, out)) * prod(weightShape(layer, 'kernel')), convDense: true };
-  }
-  if (className === 'Conv2DTranspose') {
-    return { macs: prod(spatialDims(layer, nodeInputShape(layer))) * prod(weightShape(layer, 'kernel')), convDense: true };
-  }
-  if (className === 'DepthwiseConv2D') {
-    return { macs: prod(spatialDims(layer, out)) * prod(weightShape(layer, 'depthwise_kernel')), convDense: true };
-  }
-  if (className === 'SeparableConv1D' || className === 'SeparableConv2D') {
-    const per = prod(weightShape(layer, 'depthwise_kernel')) + prod(weightShape(layer, 'pointwise_kernel'));
-    return { macs: prod(spatialDims(layer, out)) * per, convDense: true };
-  }
-  if (className === 'BatchNormalization') {
-    return { macs: prod(out.slice(1)), convDense: false };
-  }
-  if (POOL_LAYERS.has(className)) {
-    const cfg = layer.getConfig() as { poolSize?: number | number[] };
-    const pool = cfg.poolSize ?? 2;
-    const window = Array.isArray(pool) ? prod(pool) : pool;
-    return { macs: prod(out.slice(1)) * window, convDense: false };
-  }
-  if (GLOBAL_POOL_LAYERS.has(className)) {
-    return { macs: prod(nodeInputShape(layer).slice(1)), convDense: false };
-  }
-  if (ZERO_MAC_LAYERS.has(className)) return { macs: 0, convDense: false };
-  return { macs: 0, convDense: false, note: `unknown layer type '${className}': MACs not counted` };
-}
-
 function sumShapes(vars: { shape: number[] }[]): number {
   return vars.reduce((s, v) => s + prod(v.shape), 0);
 }
 
-function countLayer(layer: tf.layers.Layer, prefix: string): LayerCount {
+function countLayer(layer: tf.layers.Layer, prefix: string, trainable: boolean): LayerCount {
   const className = layer.getClassName();
   const name = prefix + layer.name;
-  const params = sumShapes(layer.weights as { shape: number[] }[]);
-  const trainableParams = layer.trainable ? sumShapes(layer.trainableWeights as { shape: number[] }[]) : 0;
+  const weightParams = sumShapes(layer.weights as { shape: number[] }[]);
+  const weightTrainable = trainable && layer.trainable ? sumShapes(layer.trainableWeights as { shape: number[] }[]) : 0;
   let outputShape: Shape | Shape[] = [];
   try {
     outputShape = layer.outputShape as Shape | Shape[];
   } catch (e) {
-    return { name, className, outputShape, params, trainableParams, macs: 0, convDense: false, note: `no single output shape (${(e as Error).message}); MACs not counted` };
+    return { name, className, outputShape, params: weightParams, trainableParams: weightTrainable, macs: 0, convDense: false, note: `no single output shape (${(e as Error).message}); MACs not counted` };
   }
+  const unknown = (note: string): LayerCount => ({ name, className, outputShape, params: weightParams, trainableParams: weightTrainable, macs: 0, convDense: false, note });
+  if (!getLayerHandler(className)) return unknown(`no layer handler for '${className}': MACs not counted (registerLayerHandler adds one)`);
   try {
-    const { macs, convDense, note } = layerMacs(layer, firstShape(outputShape), className);
-    const row: LayerCount = { name, className, outputShape, params, trainableParams, macs, convDense };
-    if (note) row.note = note;
-    else if (isShapeList(outputShape) && outputShape.length > 1 && macs > 0) row.note = 'multi-output layer: MACs from the first output';
+    const c = layerCost(layer, trainable && layer.trainable);
+    const row: LayerCount = { name, className, outputShape, params: c.params, trainableParams: c.trainableParams, macs: c.macs, convDense: c.convDense };
+    if (isShapeList(outputShape) && outputShape.length > 1 && c.macs > 0) row.note = 'multi-output layer: MACs from the first output';
     return row;
   } catch (e) {
-    return { name, className, outputShape, params, trainableParams, macs: 0, convDense: false, note: `MACs not counted: ${(e as Error).message}` };
+    return unknown(`MACs not counted: ${(e as Error).message}`);
   }
 }
 
-function collect(model: tf.LayersModel, prefix: string, rows: LayerCount[]): void {
+function collect(model: tf.LayersModel, prefix: string, trainable: boolean, rows: LayerCount[]): void {
   for (const layer of model.layers) {
     if (layer instanceof tf.LayersModel) {
-      collect(layer, `${prefix}${layer.name}/`, rows);
+      collect(layer, `${prefix}${layer.name}/`, trainable && layer.trainable, rows);
     } else if (layer.getClassName() !== 'InputLayer') {
-      rows.push(countLayer(layer, prefix));
+      rows.push(countLayer(layer, prefix, trainable));
     }
   }
 }
@@ -201,7 +105,7 @@ function collect(model: tf.LayersModel, prefix: string, rows: LayerCount[]): voi
 /** Per-layer and total parameters and multiply-adds (per sample) of a model. */
 export function countModel(model: tf.LayersModel): ModelCount {
   const layers: LayerCount[] = [];
-  collect(model, '', layers);
+  collect(model, '', model.trainable, layers);
   const params = layers.reduce((s, r) => s + r.params, 0);
   const trainableParams = layers.reduce((s, r) => s + r.trainableParams, 0);
   return {

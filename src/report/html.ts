@@ -14,7 +14,6 @@
  *   (`chromium.ts` renders the page headless so tests can check these.)
  */
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -382,6 +381,5 @@ function chartForJson(chart: ReportChart): ReportChart {
 /** Renders `doc` and writes it atomically to `path` (parent folders are created). */
 export async function writeHtmlReport(path: string, doc: ReportDoc): Promise<void> {
   const html = renderHtmlReport(doc);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, html);
+  await writeFileAtomic(path, html); // creates the folder (io/atomic.ts ensureDirSync)
 }

@@ -13,6 +13,7 @@
  * training (pass it as trainModel's onEpochEnd).
  */
 import * as tf from '@tensorflow/tfjs';
+import { allExamples } from '../data/batches.js';
 import type { ImageSet } from '../data/types.js';
 import { batchTensor, forwardLogits } from '../train/evaluate.js';
 import type { EpochLogs } from '../train/types.js';
@@ -111,7 +112,7 @@ export class FrequencyAnalyzer {
     this.radii = opts.radii ?? defaultRadii(set.height, set.width);
     this.batchSize = opts.batchSize ?? 500;
     this.labels = set.labels;
-    this.x = tf.keep(batchTensor(set, set.images, set.count));
+    this.x = tf.keep(batchTensor(set, allExamples(set), set.count));
     const d = tf.tidy(() => squaredDistances(flattenRows(this.x)));
     this.medianDistance = medianDistance(d.dataSync() as Float32Array, set.count);
     this.kernels = this.deltaFactors.map((f) => tf.keep(smoothingKernel(d, f * this.medianDistance)));

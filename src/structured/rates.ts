@@ -5,6 +5,10 @@
  * multiple of N). methods.md §4.3: keep = floor(C·(1 − r)), the highest scores, re-sorted by index.
  */
 import { prunableGroups, type ChannelGraph, type ChannelGroup } from './graph.js';
+import { DECIMAL_PREFIX } from '../util/number-text.js';
+
+/** Most rates an expression may expand to (far more than any network has channel groups). */
+export const MAX_RATES = 10_000;
 
 /** Per-group rate: a single number for every prunable group, a list in prunable-group order
  * (shorter lists leave the remaining groups unpruned), an expression string, or rates keyed by a
@@ -156,13 +160,12 @@ export function parseRateExpression(expr: string): number[] {
   const src = expr.replace(/\s+/g, '');
   if (src === '') throw new Error('rate expression is empty; write e.g. "[0.5]*7+[0.95]*5"');
   const out: number[] = [];
-  const num = /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?/i;
   let i = 0;
   const fail = (what: string): never => {
     throw new Error(`rate expression "${expr}": ${what} at position ${i}; write e.g. "[0.5]*7+[0.95]*5"`);
   };
   const readNumber = (): number => {
-    const m = num.exec(src.slice(i));
+    const m = DECIMAL_PREFIX.exec(src.slice(i));
     if (!m) return fail('expected a number');
     i += m[0].length;
     return Number(m[0]);
@@ -184,8 +187,13 @@ export function parseRateExpression(expr: string): number[] {
     let times = 1;
     if (src[i] === '*') {
       i++;
+      const at = i;
       times = readNumber();
       if (!Number.isInteger(times) || times < 0) fail('repeat count must be a non-negative integer');
+      if (out.length + times * items.length > MAX_RATES) {
+        i = at;
+        fail(`repeat count ${src.slice(at).split(/[+*]/)[0]} gives more than ${MAX_RATES} rates`);
+      }
     }
     for (let t = 0; t < times; t++) out.push(...items);
     if (i === src.length) break;

@@ -7,7 +7,8 @@
  * f = s·C + c with c kept), BatchNormalization γ/β/moving statistics and depthwise channels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildChannelGraph, keptPositions, type ChannelGraph, type LayerInfo } from './graph.js';
+import { buildChannelGraph, keptLastDim, keptPositions, type ChannelGraph, type LayerInfo } from './graph.js';
+import { requireHandler } from '../graph/handler.js';
 
 export interface RemoveChannelsOptions {
   /**
@@ -47,7 +48,7 @@ function roleOf(weight: tf.LayerVariable): string {
   return n.slice(n.lastIndexOf('/') + 1);
 }
 
-/** Sliced weights for one layer, in the order of `target.weights`. */
+/** Sliced weights for one layer, in the order of `target.weights`, by the layer's handler. */
 function slicedWeights(
   info: LayerInfo,
   source: tf.layers.Layer,
@@ -58,31 +59,15 @@ function slicedWeights(
   const old = new Map<string, tf.Tensor>();
   for (const w of source.weights) old.set(roleOf(w), w.read());
   const inPos = info.inSpace ? keptPositions(info.inSpace, keep) : undefined;
-  const inChanged = inPos !== undefined && inPos.length !== info.inSpace!.channels * info.inSpace!.repeat;
+  const inChanged = inPos !== undefined && inPos.length !== Math.round(info.inSpace!.channels * info.inSpace!.repeat);
   const outKeep = info.outGroup !== undefined ? keep.get(info.outGroup) : undefined;
-  const gather = (t: tf.Tensor, idx: Int32Array | undefined, axis: number): tf.Tensor =>
-    idx === undefined ? t.clone() : tf.gather(t, tf.tensor1d(idx, 'int32'), axis);
+  const h = requireHandler(source, 'removeChannels');
   return target.weights.map((w) => {
     const role = roleOf(w);
     const t = old.get(role);
     if (!t) throw new Error(`removeChannels: layer '${info.name}' has no weight '${role}' in the source model`);
-    const cls = info.className;
-    if (cls === 'Conv2D') {
-      if (role === 'kernel') return gather(gather(t, inChanged ? inPos : undefined, 2), outKeep, 3);
-      if (role === 'bias') return gather(t, outKeep, 0);
-    } else if (cls === 'Dense') {
-      if (role === 'kernel') return gather(gather(t, inChanged ? inPos : undefined, 0), outKeep, 1);
-      if (role === 'bias') return gather(t, outKeep, 0);
-    } else if (cls === 'DepthwiseConv2D') {
-      if (role === 'depthwise_kernel') return gather(t, inChanged ? inPos : undefined, 2);
-      if (role === 'bias') return gather(t, inChanged ? inPos : undefined, 0);
-    } else if (cls === 'BatchNormalization') {
-      if (!copyBN) {
-        const n = w.shape[0] as number;
-        return role === 'gamma' || role === 'moving_variance' ? tf.ones([n]) : tf.zeros([n]);
-      }
-      return gather(t, inChanged ? inPos : undefined, 0);
-    }
+    if (h.slice) return h.slice(role, t, { layer: source, inKeep: inChanged ? inPos : undefined, outKeep, copyBN });
+    if (inChanged || outKeep) throw new Error(`removeChannels: layer '${info.name}' (${info.className}) has weights but its handler cannot slice them`);
     return t.clone();
   });
 }
@@ -104,11 +89,19 @@ export async function removeChannels(
   for (const entry of topology.config.layers) {
     const name = entry.config.name as string;
     const info = graph.byName.get(name);
-    if (!info || info.outGroup === undefined) continue;
+    if (!info || info.outGroup === undefined || info.role !== 'producer') continue;
     const k = keep.get(info.outGroup);
     if (!k) continue;
-    if (info.className === 'Conv2D') entry.config.filters = k.length;
-    else if (info.className === 'Dense') entry.config.units = k.length;
+    const key = requireHandler(model.getLayer(name), 'removeChannels').widthKey;
+    if (!key) throw new Error(`removeChannels: producer '${name}' (${info.className}) has no width field in its handler`);
+    entry.config[key] = k.length;
+  }
+  for (const entry of topology.config.layers) {
+    const info = graph.byName.get(entry.config.name as string);
+    const h = info ? requireHandler(model.getLayer(info.name), 'removeChannels') : undefined;
+    if (!info || !h?.resize) continue;
+    const last = keptLastDim(info.outSpace, (g) => keep.get(g)?.length);
+    if (last !== keptLastDim(info.outSpace, () => undefined)) h.resize(entry.config, last, info.name);
   }
   const pruned = await tf.models.modelFromJSON(topology as unknown as Parameters<typeof tf.models.modelFromJSON>[0]);
   for (const layer of pruned.layers) {

@@ -3,14 +3,13 @@
  *   model.json, group1-shard*.bin  the model (a normal TF.js model folder, see io/model-folder.ts)
  *   optimizer.json, optimizer.bin  optimiser slots (tf `getWeights()` + Adam's β-power accumulators)
  *   state.json                     epochs done, step, seed, learning rate, history, run options
- * Each checkpoint is written to a temp folder and renamed into place, so `epoch-NNNN/` is complete or
- * absent; a killed run loses at most the epoch in progress. Older checkpoints beyond `keep` are removed.
+ * Each checkpoint is one folder transaction (io/atomic.ts: temp sibling, renamed into place), so
+ * `epoch-NNNN/` is complete or absent; a killed run loses at most the epoch in progress. Older checkpoints beyond `keep` are removed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { asBytes, syncDir, writeFileAtomic } from '../io/atomic.js';
+import { asBytes, beginFolderTransaction, ensureDirSync, writeFileAtomic } from '../io/atomic.js';
 import { readModelArtifacts, saveModel, weightEntryBytes } from '../io/model-folder.js';
 import type { OptimizerSpec, TrainOptimizer } from './optimizers.js';
 import type { EpochLogs } from './types.js';
@@ -52,26 +51,23 @@ export async function writeCheckpoint(
   state: CheckpointState,
   keep = 1,
 ): Promise<string> {
-  await fsp.mkdir(dir, { recursive: true });
+  ensureDirSync(dir);
   const final = join(dir, checkpointName(state.epoch));
-  const tmp = join(dir, `.${checkpointName(state.epoch)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tx = await beginFolderTransaction(final, { label: `checkpoint ${final}` });
   try {
-    await saveModel(model, tmp);
+    await saveModel(model, tx.dir);
     const named = await optimizer.getState();
     try {
       const { data, specs } = await tf.io.encodeWeights(named);
-      await writeFileAtomic(join(tmp, 'optimizer.bin'), new Uint8Array(data));
-      await writeFileAtomic(join(tmp, 'optimizer.json'), JSON.stringify({ spec: optimizer.spec, weightSpecs: specs }));
+      await writeFileAtomic(join(tx.dir, 'optimizer.bin'), new Uint8Array(data));
+      await writeFileAtomic(join(tx.dir, 'optimizer.json'), JSON.stringify({ spec: optimizer.spec, weightSpecs: specs }));
     } finally {
       tf.dispose(named.map((n) => n.tensor));
     }
-    await writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state));
-    await syncDir(tmp);
-    await fsp.rm(final, { recursive: true, force: true });
-    await fsp.rename(tmp, final);
-    await syncDir(dir);
+    await writeFileAtomic(join(tx.dir, 'state.json'), JSON.stringify(state));
+    await tx.commit();
   } catch (err) {
-    await fsp.rm(tmp, { recursive: true, force: true });
+    await tx.abort();
     throw new Error(`writing checkpoint ${final} failed: ${(err as Error).message}`);
   }
   const all = await listCheckpoints(dir);

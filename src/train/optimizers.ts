@@ -12,9 +12,13 @@
  * The learning rate is changed per step with `setLearningRate` (tf's SGD/Momentum bake it into a
  * scalar via `setLearningRate`; Adam reads its public `learningRate` field in every `applyGradients`).
  *
+ * On wasm the update runs as one fused SIMD kernel per variable (fused-step.ts; same arithmetic and state).
+ *
  * Variables must always be passed in the same order: tf's momentum/Adam slots are indexed by position.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedUpdatesAvailable } from '../backend/kernels/simd/fused-update.js';
+import { applyFusedStep } from './fused-step.js';
 
 /** A tensor with a name (tfjs-core's NamedTensor, which the tfjs barrel does not export). */
 export interface NamedTensor {
@@ -145,15 +149,25 @@ class WrappedOptimizer implements TrainOptimizer {
     const varList = vars.map((v) => v.variable);
     const { value, grads } = tf.variableGrads(f, varList);
     try {
-      tf.tidy(() => {
-        const list: NamedTensor[] = vars.map((v) => {
-          const g = grads[v.variable.name];
-          if (g === undefined) throw new Error(`no gradient for trainable weight '${v.name}'`);
-          const decayed = this.wd > 0 && isDecayed(v.name, this.decay);
-          return { name: v.variable.name, tensor: decayed ? tf.add(g, tf.mul(v.variable, this.wd)) : g };
+      const gradOf = (v: TrainableVar): tf.Tensor => {
+        const g = grads[v.variable.name];
+        if (g === undefined) throw new Error(`no gradient for trainable weight '${v.name}'`);
+        return g;
+      };
+      const decayOf = (v: TrainableVar): number => (this.wd > 0 && isDecayed(v.name, this.decay) ? this.wd : 0);
+      if (fusedUpdatesAvailable()) {
+        // one SIMD pass per variable on wasm (fused-step.ts), same arithmetic and state as below
+        applyFusedStep(this.spec, this.optimizer, vars.map((v) => ({ variable: v.variable, grad: gradOf(v), weightDecay: decayOf(v) })));
+      } else {
+        tf.tidy(() => {
+          const list: NamedTensor[] = vars.map((v) => {
+            const g = gradOf(v);
+            const wd = decayOf(v);
+            return { name: v.variable.name, tensor: wd > 0 ? tf.add(g, tf.mul(v.variable, wd)) : g };
+          });
+          this.optimizer.applyGradients(list);
         });
-        this.optimizer.applyGradients(list);
-      });
+      }
     } finally {
       tf.dispose(grads);
     }

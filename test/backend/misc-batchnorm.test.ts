@@ -32,7 +32,8 @@ function layerStep(shape: number[], seed: number): tf.Tensor[] {
   return out;
 }
 
-for (const shape of [[4, 5, 3, 6], [16, 7], [2, 3, 3, 1]]) {
+// channel counts that are multiples of 4 take the wasm-SIMD passes (simd/batch-norm.ts), the others the JS loops
+for (const shape of [[4, 5, 3, 6], [16, 7], [2, 3, 3, 1], [4, 5, 3, 8], [9, 32]]) {
   test(`BatchNormalization layer training step on ${shape} matches cpu (output, grads, moving stats)`, async () => {
     await compare('bn layer', () => layerStep(shape, 31));
   });
@@ -81,4 +82,17 @@ test('batchNormTraining rejects mismatched gamma with a clear error', async () =
   await ensureWasm();
   await tf.setBackend('wasm');
   assert.throws(() => tf.tidy(() => batchNormTraining(t([2, 3], 1), t([4], 2) as tf.Tensor1D, t([3], 3) as tf.Tensor1D, 1e-3)), /gamma\/beta must have 3 entries/);
+});
+
+test('BN training step: the SIMD passes and the JS loops agree with cpu (same shape, PRUNEKIT_WASM_SIMD on/off)', async () => {
+  const saved = process.env.PRUNEKIT_WASM_SIMD;
+  try {
+    for (const mode of ['on', 'off']) {
+      process.env.PRUNEKIT_WASM_SIMD = mode;
+      await compare(`bn layer simd ${mode}`, () => layerStep([3, 4, 4, 12], 61));
+    }
+  } finally {
+    if (saved === undefined) delete process.env.PRUNEKIT_WASM_SIMD;
+    else process.env.PRUNEKIT_WASM_SIMD = saved;
+  }
 });

@@ -10,7 +10,7 @@ let bn: tf.layers.Layer | undefined;
 function bnLayer(): tf.layers.Layer {
   if (bn === undefined) {
     bn = tf.layers.batchNormalization({});
-    bn.build([4, 3, 3, 5]);
+    bn.build([4, 3, 3, 8]); // 8 channels: the SIMD passes (scratch buffers must be freed)
   }
   return bn;
 }
@@ -19,7 +19,7 @@ function step(): void {
   const layer = bnLayer();
   tf.tidy(() => {
     // batch-norm training step through the fused op (moving statistics are updated in place)
-    const xb = tf.variable(t([4, 3, 3, 5], 10));
+    const xb = tf.variable(t([4, 3, 3, 8], 10));
     const [gamma, beta] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(xb, { training: true }) as tf.Tensor)) as tf.Scalar, [xb, gamma, beta]);
     tf.dispose([value, ...Object.values(grads)]);

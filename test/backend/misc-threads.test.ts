@@ -22,6 +22,9 @@ async function child(): Promise<void> {
   const { initBackend } = await import('../../src/backend/index.js');
   const info = await initBackend({ backend: 'wasm', threads: 2, log: false });
   const { relError, runOn, seededValues } = await import('../helpers/backends.js');
+  const { createOptimizer } = await import('../../src/train/optimizers.js');
+  const { fusedUpdatesAvailable } = await import('../../src/backend/kernels/simd/fused-update.js');
+  let fusedSeen = false;
   const t = (shape: number[], seed: number): tf.Tensor => tf.tensor(seededValues(shape.reduce((p, q) => p * q, 1), seed), shape);
   const cases: Record<string, () => tf.Tensor[]> = {};
   for (const ta of [false, true]) {
@@ -30,6 +33,23 @@ async function child(): Promise<void> {
         tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b, ta, tb))))([t(ta ? [40, 9] : [9, 40], 1), t(tb ? [70, 40] : [40, 70], 2)]);
     }
   }
+  // Dense-sized GEMMs, plain and fused, on the threaded 1×1-conv route
+  cases['dense 60x300x200 fused relu + grads'] = () =>
+    tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.square(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }))),
+    )([t([60, 300], 7), t([300, 200], 8), t([200], 9)]);
+  // fused SIMD Adam on the threaded build's shared memory (the module's `shared` variant)
+  cases['fused adam, 3 steps'] = () => {
+    const v = tf.variable(t([37, 5], 10));
+    const target = t([37, 5], 11);
+    const opt = createOptimizer({ name: 'adam', lr: 0.01, weightDecay: 0.01 });
+    for (let i = 0; i < 3; i++) opt.step(() => tf.sum(tf.square(tf.sub(tf.mul(v, v), target))) as tf.Scalar, [{ name: 'w/kernel', variable: v }]).dispose();
+    const out = [tf.clone(v)];
+    fusedSeen ||= fusedUpdatesAvailable();
+    opt.dispose();
+    v.dispose();
+    return out;
+  };
   cases['maxPoolGrad ties'] = () => [
     tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.maxPool(v as tf.Tensor4D, 3, 2, 'same'))))(tf.round(tf.mul(t([2, 9, 9, 3], 3), 2))),
   ];
@@ -51,6 +71,7 @@ async function child(): Promise<void> {
     const got = await runOn('wasm', fn);
     errors[name] = Math.max(...ref.values.map((r, i) => relError(got.values[i], r)));
   }
+  if (!fusedSeen) errors['fused SIMD path unavailable on the threaded build'] = 1;
   const report: ChildReport = { threads: info.threads, detail: info.detail, errors, leakedTensors: tf.memory().numTensors - before };
   process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
 }

@@ -62,7 +62,7 @@ test('parseBackendChoice: names, case, node alias, empty', () => {
 });
 
 test('parseBackendChoice: unknown name errors name the source and the valid choices', () => {
-  assert.throws(() => parseBackendChoice('webgl', 'PRUNEKIT_BACKEND'), /^Error: PRUNEKIT_BACKEND: unknown backend 'webgl'; use one of auto, tensorflow, wasm, cpu/);
+  assert.throws(() => parseBackendChoice('webgl', 'PRUNEKIT_BACKEND'), /^Error: PRUNEKIT_BACKEND: unknown backend 'webgl'; use one of auto, tensorflow, native, wasm, cpu/);
   assert.throws(() => parseBackendChoice('gpu', '--backend'), /--backend: unknown backend 'gpu'/);
 });
 
@@ -92,10 +92,10 @@ test('initBackend: bad environment values are reported, not ignored', async () =
 });
 
 
-test('initBackend: auto without tfjs-node picks wasm with all cores, reports the thread count', { skip: tfjsNodeInstalled() }, async () => {
+test('initBackend: auto without tfjs-node and without the native addon picks wasm with all cores, says why', { skip: tfjsNodeInstalled() }, async () => {
   let info = currentBackend();
   const text = await captureStderr(async () => {
-    await withEnv({ PRUNEKIT_BACKEND: undefined, PRUNEKIT_THREADS: undefined }, async () => {
+    await withEnv({ PRUNEKIT_BACKEND: undefined, PRUNEKIT_THREADS: undefined, PRUNEKIT_NATIVE_ADDON: '/nonexistent/prunekit_native.node' }, async () => {
       info = await initBackend({ backend: 'auto' });
     });
   });
@@ -105,6 +105,7 @@ test('initBackend: auto without tfjs-node picks wasm with all cores, reports the
   assert.equal(info.threads, Math.min(defaultThreadCount(), 8), info.detail);
   const threads = info.threads;
   assert.ok(text.includes(`prunekit: backend wasm (${threads} thread${threads === 1 ? '' : 's'}) — `), text);
+  assert.match(text, /not native: the native addon is not built \(\/nonexistent\/prunekit_native\.node missing; run 'bash scripts\/setup\.sh'/);
   // prunekit's training kernels are registered: wasm has no Conv2DBackpropFilter of its own
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'training kernels registered on wasm');
   // a small computation on it agrees with the closed form
@@ -133,6 +134,12 @@ test('initBackend: cpu (after wasm) by option and by PRUNEKIT_BACKEND, printed t
   await withEnv({ PRUNEKIT_BACKEND: 'gpu' }, async () => {
     const info = await initBackend({ backend: 'cpu', log: false });
     assert.equal(info.name, 'cpu');
+  });
+});
+
+test("initBackend: 'native' without the addon fails with what to do (the failed load is remembered)", async () => {
+  await withEnv({ PRUNEKIT_NATIVE_ADDON: '/nonexistent/prunekit_native.node' }, async () => {
+    await assert.rejects(initBackend({ backend: 'native', log: false }), /backend 'native' requested but the native addon is not built .*; or use --backend wasm/);
   });
 });
 

@@ -8,12 +8,12 @@ await tf.setBackend('cpu');
 
 const ALL: ZooModelName[] = [
   'fcn', 'lenet300', 'lenet5', 'small-cnn', 'conv6', 'vgg11', 'vgg16', 'vgg19',
-  'vgg11-hrank', 'vgg16-hrank', 'vgg19-hrank', 'resnet20', 'resnet56', 'vgg-small',
+  'vgg11-hrank', 'vgg16-hrank', 'vgg19-hrank', 'resnet20', 'resnet56', 'vgg-small', 'mobilenet',
 ];
 /** Models cheap enough to run a forward pass on the cpu backend in a unit test. */
 const RUNNABLE = new Set<ZooModelName>(['fcn', 'lenet300', 'lenet5', 'small-cnn', 'vgg-small', 'resnet20']);
 /** Big nets are shrunk for the seed tests (the seeding path is the same at any width). */
-const THIN = new Set<ZooModelName>(['conv6', 'vgg11', 'vgg16', 'vgg19', 'vgg11-hrank', 'vgg16-hrank', 'vgg19-hrank', 'resnet56']);
+const THIN = new Set<ZooModelName>(['conv6', 'vgg11', 'vgg16', 'vgg19', 'vgg11-hrank', 'vgg16-hrank', 'vgg19-hrank', 'resnet56', 'mobilenet']);
 
 function weightsOf(m: tf.LayersModel): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();

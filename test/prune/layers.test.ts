@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { computeMasks, computeScores } from '../../src/prune/compute.js';
 import { findShortcutConvs, inputUnitOf, outputUnitOf, prunableLayers } from '../../src/prune/layers.js';
+import { buildChannelGraph } from '../../src/graph/channel-graph.js';
+import { kernelReaders } from '../../src/prune/scores/lap-neighbours.js';
 import { assertClose, convEnergies, convNet, fillWeights, naiveConvScore, values } from './fixtures.js';
 
 await tf.setBackend('cpu');
@@ -42,14 +44,13 @@ test('prunable layers in module order; 1×1 projection shortcut skipped; explici
   assert.equal(l[2].prev, 'b1_conv1');
   assert.equal(l[2].next, 'b2_conv1');
   assert.equal(l[1].bnAfter?.name, 'b1_bn1');
-  // graph neighbours
-  const g = Object.fromEntries(l.map((x) => [x.name, x]));
-  assert.deepEqual(g.b2_conv1.graphPrev.sort(), ['b1_conv2', 'b1_short']);
-  assert.equal(g.b2_conv1.identityIn, 0);
-  assert.deepEqual(g.fc.graphPrev, ['b2_conv2']);
-  assert.equal(g.fc.identityIn, 1);
-  assert.deepEqual(g.b1_conv2.graphNext, ['b2_conv1']);
-  assert.equal(g.b1_conv2.identityOut, 1);
+  // graph neighbours (terms of each kernel layer's input; Add = sum over producers, identity skips carry theirs)
+  const graph = buildChannelGraph(m);
+  const feeders = (n: string) => [...new Set(graph.byName.get(n)!.inSpace!.terms.map((t) => t.layer))].sort();
+  assert.deepEqual(feeders('b2_conv1'), ['b1_conv2', 'b1_short']);
+  assert.deepEqual(feeders('fc'), ['b1_conv2', 'b1_short', 'b2_conv2']);
+  assert.deepEqual(feeders('stem'), [null]);
+  assert.deepEqual(kernelReaders(graph, 'b1_conv2').map((x) => x.name), ['b2_conv1', 'fc']);
   // masks never include the shortcut; sparsity count excludes it
   const masks = computeMasks(m, { method: 'lap', sparsity: 0.5 });
   assert.ok(!masks.names().includes('b1_short'));

@@ -93,19 +93,25 @@ test('pooling: window ops per output element; global pooling reads every input o
   m.dispose();
 });
 
-test('unknown layer types: params from weights, 0 MACs and a note; nested models expanded', () => {
+test('classes without a handler: params from weights, 0 MACs and a note; LayerNormalization counted; nested models expanded', () => {
   const inner = seq([6], [tf.layers.dense({ name: 'inner_fc', units: 3 })]);
   const outer = seq([6], [tf.layers.layerNormalization({ name: 'ln' }), inner]);
   const c = countModel(outer);
   assert.equal(row(c, 'ln').params, 12);
-  assert.equal(row(c, 'ln').macs, 0);
-  assert.match(row(c, 'ln').note ?? '', /unknown layer type 'LayerNormalization'/);
+  assert.equal(row(c, 'ln').macs, 6); // one per element, like BatchNormalization
+  assert.equal(row(c, 'ln').note, undefined);
   const nestedName = `${inner.name}/inner_fc`;
   assert.equal(row(c, nestedName).macs, 18);
   assert.equal(c.params, 12 + 21);
   assert.equal(c.params, outer.countParams());
-  assert.match(formatCountTable(c), /\* ln: unknown layer type/);
   outer.dispose();
+  const rnn = seq([3, 6], [tf.layers.simpleRNN({ name: 'rnn', units: 2 })]);
+  const r = countModel(rnn);
+  assert.equal(row(r, 'rnn').params, 6 * 2 + 2 * 2 + 2);
+  assert.equal(row(r, 'rnn').macs, 0);
+  assert.match(row(r, 'rnn').note ?? '', /no layer handler for 'SimpleRNN'/);
+  assert.match(formatCountTable(r), /\* rnn: no layer handler/);
+  rnn.dispose();
 });
 
 test('HRank VGG-16 (32×32×3, 10 classes): 14,991,946 trainable params, 313,463,808 conv+dense MACs', () => {

@@ -76,8 +76,8 @@ test('graph: residual Add unites producers into one group; concat gets offsets',
 });
 
 test('graph: unsupported layer gives a clear error naming it', () => {
-  const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.reshape({ targetShape: [3, 1], name: 'my_reshape' })] });
-  assert.throws(() => buildChannelGraph(m), /my_reshape.*Reshape.*not supported/);
+  const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.repeatVector({ n: 2, name: 'my_repeat' })] });
+  assert.throws(() => buildChannelGraph(m), /layer 'my_repeat' of class RepeatVector has no layer handler; register one with registerLayerHandler\('RepeatVector'/);
   m.dispose();
 });
 
@@ -138,4 +138,23 @@ test('pruned model round-trips through save/load; copyBN=false resets BN', async
   assert.deepEqual(w, [[1, 1, 1], [0, 0, 0], [0, 0, 0], [1, 1, 1]]);
   tf.dispose([x, a, b]);
   for (const mm of [m, p, loaded, reset]) mm.dispose();
+});
+
+test('depthwise multiplier 2: its input and output channels are fixed, the rest is pruned', async () => {
+  const m = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 5, kernelSize: 3, padding: 'same', name: 'c1' }),
+    tf.layers.batchNormalization({ name: 'bn1' }),
+    tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', name: 'dw' }),
+    tf.layers.reLU({ name: 'r' }),
+    tf.layers.conv2d({ filters: 4, kernelSize: 1, name: 'pw' }),
+    tf.layers.globalAveragePooling2d({ name: 'gap' }),
+    tf.layers.dense({ units: 3, name: 'out' }),
+  ] });
+  const g = buildChannelGraph(m);
+  assert.deepEqual(g.groups.map((x) => [x.producers.join(','), x.prunable]), [['c1', false], ['dw', false], ['pw', true], ['out', false]]);
+  assert.match(g.groups[0].fixedReason ?? '', /depth multiplier 2/);
+  const p = await checkEquivalence(m, 6);
+  assert.equal((p.getLayer('dw').outputShape as number[])[3], 10);
+  m.dispose();
+  p.dispose();
 });

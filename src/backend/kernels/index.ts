@@ -1,6 +1,7 @@
 /** Registers prunekit's training kernels on the wasm backend (idempotent). */
 import { registerConvGradKernels } from './conv/index.js';
 import { registerMiscKernels } from './misc/index.js';
+import { registerFusedUpdates } from './simd/fused-update.js';
 
 let registered = false;
 
@@ -9,4 +10,5 @@ export function registerWasmTrainingKernels(): void {
   registered = true;
   registerConvGradKernels();
   registerMiscKernels();
+  registerFusedUpdates();
 }

@@ -2,7 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { runDemo, DEMO_DEFAULTS, type DemoModel } from '../../demo/index.js';
 import { METHOD_NAMES } from '../../prune/methods.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseIntOption } from '../options.js';
+import { FORCE_HELP } from '../outputs.js';
+import { parseChoice, parseIntList, parseIntOption } from '../options.js';
 
 interface DemoFlags {
   out: string;
@@ -14,14 +15,7 @@ interface DemoFlags {
   seed: number;
   limitTrain?: number;
   limitTest?: number;
-}
-
-function parseIntList(flag: string): (v: string) => number[] {
-  return (v: string) => {
-    const list = v.split(',').map((s) => Number(s.trim()));
-    if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 0)) throw new InvalidArgumentError(`${flag} must be non-negative integers such as 4,6,8,10, got '${v}'`);
-    return list;
-  };
+  force?: boolean;
 }
 
 function parseMethods(v: string): string[] {
@@ -40,11 +34,12 @@ export function registerDemo(program: Command): void {
     .option('-m, --model <name>', 'fcn | lenet300', parseChoice('--model', ['fcn', 'lenet300'] as const), d.model)
     .option('--pretrain-steps <n>', 'training steps of the dense model (batch 60)', parseIntOption('--pretrain-steps', 1), d.pretrainSteps)
     .option('--finetune-steps <n>', 'fine-tuning steps per pruned level', parseIntOption('--finetune-steps', 0), d.finetuneSteps)
-    .option('--its <list>', 'one-shot levels it (layer l keeps (1 − p_l)^it)', parseIntList('--its'), d.its)
+    .option('--its <list>', 'one-shot levels it (layer l keeps (1 − p_l)^it)', parseIntList('--its', 0), d.its)
     .option('--methods <list>', 'pruning methods to compare', parseMethods, d.methods)
     .option('--seed <n>', 'seed', parseIntOption('--seed'), d.seed)
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
+    .option('--force', FORCE_HELP)
     .action(async (flags: DemoFlags, cmd: Command) => {
       await backendFromFlags(cmd);
       const r = await runDemo({ ...flags, log: (line) => process.stderr.write(line + '\n') });

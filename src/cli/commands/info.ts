@@ -5,7 +5,7 @@ import { countModel, formatCountTable } from '../../report/count.js';
 import { sizeReport } from '../../io/sparse-size.js';
 import { formatBytes } from '../../report/bytes.js';
 import { backendFromFlags } from '../context.js';
-import { parseShape } from '../options.js';
+import { parseIntOption, parseShape } from '../options.js';
 
 export function registerInfo(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerInfo(program: Command): void {
     .description('print a model\'s layers, output shapes, params and FLOPs (multiply-adds); --list shows the zoo')
     .option('-m, --model <spec>', 'model folder or zoo model name')
     .option('--input-shape <h,w,c>', 'input shape for zoo models', parseShape)
-    .option('--classes <n>', 'classes for zoo models', (v) => Number(v))
+    .option('--classes <n>', 'classes for zoo models', parseIntOption('--classes', 1))
     .option('--list', 'list the zoo models')
     .action(async (flags: { model?: string; inputShape?: [number, number, number]; classes?: number; list?: boolean }, cmd: Command) => {
       if (flags.list || !flags.model) {
@@ -27,7 +27,9 @@ export function registerInfo(program: Command): void {
       const s = sizeReport(model);
       process.stdout.write(
         `weights: dense ${formatBytes(s.denseBytes)}, dense+gzip ${formatBytes(s.denseGzipBytes)}, ` +
-          `sparse ${formatBytes(s.sparseBytes)}, sparse+gzip ${formatBytes(s.sparseGzipBytes)}\n`,
+          `sparse ${formatBytes(s.sparseBytes)}, sparse+gzip ${formatBytes(s.sparseGzipBytes)}\n` +
+          `quantized (--quantize): uint8 ${formatBytes(s.quantized.uint8)}, uint8+gzip ${formatBytes(s.quantized.uint8Gzip)}, ` +
+          `uint16 ${formatBytes(s.quantized.uint16)}, float16 ${formatBytes(s.quantized.float16)}\n`,
       );
       model.dispose();
     });

@@ -1,25 +1,32 @@
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
-import { loadDataset } from '../../data/registry.js';
-import { resolveModel } from '../../models/resolve.js';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { Command } from 'commander';
+import type * as tf from '@tensorflow/tfjs';
+import { prepareModel } from '../../graph/prepare.js';
+import type { FolderTransaction } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
+import { sizeReport } from '../../io/sparse-size.js';
+import { formatBytes } from '../../report/bytes.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
+import { quantizationEffect } from '../../io/quantize-model.js';
+import { checkOutputFile, datasetInput, realPathOf } from '../../io/output-paths.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
-import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
+import { CRITERIA, MAP_CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
+import { pruneFilters, RANKINGS, type Ranking } from '../../structured/prune-filters.js';
 import { parseRateExpression } from '../../structured/rates.js';
 import { readRatesFile } from '../../structured/rates-file.js';
 import { SCORE_NORMALIZATIONS, type ScoreNormalization } from '../../structured/budget.js';
-import { RANKINGS, type Ranking } from '../../structured/prune-filters.js';
 import { STRUCTURED_RECORD_FILE, writeStructuredRecord } from '../../structured/record.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
-import { docText, pruneFiltersDoc } from '../../structured/report.js';
+import { costTable, docText, pruneFiltersDoc, widthTable } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseFloatOption, parseIntOption, parseNameList } from '../options.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
+import { parseChoice, parseFloatOption, parseIntList, parseIntOption, parseNameList, parseRates } from '../options.js';
 
-interface PruneFiltersFlags {
+interface PruneFiltersFlags extends DatasetFlags {
   model: string;
-  dataset: string;
   criterion: CriterionName;
   rates?: string;
   ratesFile?: string;
@@ -29,7 +36,7 @@ interface PruneFiltersFlags {
   maxRate?: number;
   roundTo?: number;
   ranking: Ranking;
-  normalize: ScoreNormalization;
+  scoreNorm: ScoreNormalization;
   steps: number;
   calib: number;
   hook: 'pre-pool' | 'post-pool';
@@ -41,27 +48,19 @@ interface PruneFiltersFlags {
   momentum: number;
   weightDecay: number;
   augment: 'none' | 'crop-flip';
-  seed: number;
-  limitTrain?: number;
-  limitTest?: number;
   latency: boolean;
   latencyBatches: number[];
   latencyRuns: number;
   out: string;
   report?: string;
   exportInference?: string;
+  output?: string;
+  quantize?: WeightQuantization;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
-function parseRates(v: string): string {
-  try {
-    parseRateExpression(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return v;
-}
-
-/** The --rates value for pruneFilters: a single number for global ranking (the fraction of channels), else the expression. */
+/** The --rates value for pruneFilters: per-layer rates from --rates-file, one number for global ranking (the fraction of channels), else the expression. */
 function ratesFor(f: PruneFiltersFlags): string | number | Record<string, number> | undefined {
   if (f.ratesFile !== undefined) return readRatesFile(f.ratesFile);
   if (f.rates === undefined || f.ranking !== 'global') return f.rates;
@@ -70,12 +69,9 @@ function ratesFor(f: PruneFiltersFlags): string | number | Record<string, number
   return list[0];
 }
 
-function parseBatches(v: string): number[] {
-  const list = v.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new InvalidArgumentError(`--latency-batches must be a comma-separated list of positive integers (e.g. 1,64), got '${v}'`);
-  }
-  return list;
+/** The structured-pruning controls shared by the data and data-free paths. */
+function controlsOf(f: PruneFiltersFlags) {
+  return { ranking: f.ranking, normalize: f.scoreNorm, ignore: f.ignore, maxRate: f.maxRate, roundTo: f.roundTo };
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
@@ -86,36 +82,83 @@ function checkFlags(f: PruneFiltersFlags): void {
   if (f.ratesFile !== undefined && !existsSync(f.ratesFile)) throw new Error(`--rates-file '${f.ratesFile}' does not exist`);
   if (f.maxRate !== undefined && f.maxRate >= 1) throw new Error(`--max-rate must be below 1 (a group keeps at least one channel), got ${f.maxRate}`);
   ratesFor(f);
-  const dirs: [string, string | undefined][] = [['--out', f.out], ['--export-inference', f.exportInference]];
-  for (const [flag, dir] of dirs) {
-    if (dir === undefined) continue;
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${flag} '${dir}' exists and is not a folder`);
-    if (resolve(dir) === resolve(f.model)) throw new Error(`${flag} '${dir}' is the input model folder; write to another folder`);
+  if (f.exportInference !== undefined) {
+    const [a, b] = [realPathOf(f.exportInference), realPathOf(f.out)];
+    if (a === b || a.startsWith(b + sep) || b.startsWith(a + sep)) throw new Error('--export-inference must be a different folder from --out (and not inside it)');
   }
-  if (f.exportInference !== undefined && resolve(f.exportInference) === resolve(f.out)) {
-    throw new Error('--export-inference must be a different folder from --out');
-  }
-  if (f.report !== undefined && existsSync(f.report) && statSync(f.report).isDirectory()) {
-    throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
-  }
+  if (f.report !== undefined) checkOutputFile(f.report, { flag: '--report', inputs: inputsOf(f), force: f.force });
 }
+
+const inputsOf = (f: PruneFiltersFlags) => ({ 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) });
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/** Structured pruning with no data (l1, random): widths, params, MACs and size; no fine-tuning or accuracy. */
+async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel, outTx: FolderTransaction, infTx?: FolderTransaction): Promise<void> {
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  if (flags.steps > 1) say('(--steps: without --dataset there is no fine-tuning, so the pruning is done in one step)');
+  const { model: pruned, report, record } = await pruneFilters(model, {
+    criterion: flags.criterion,
+    rates: ratesFor(flags),
+    flopsReduction: flags.flopsReduction,
+    paramsReduction: flags.paramsReduction,
+    ...controlsOf(flags),
+    copyBN: !flags.resetBn,
+    seed: flags.seed,
+  });
+  try {
+    const before = sizeReport(model).denseBytes;
+    const after = sizeReport(pruned).denseBytes;
+    say(`data-free prune-filters (${flags.criterion}): no dataset, so no fine-tuning and no accuracy`);
+    say('');
+    say(formatTable(widthTable(report)));
+    say('');
+    say(formatTable(costTable(report)));
+    say('');
+    say(`size (float32 weights): ${formatBytes(before)} → ${formatBytes(after)}`);
+    await saveModel(pruned, outTx.dir, {
+      quantize: flags.quantize,
+      metadata: {
+        prunedFrom: flags.model,
+        criterion: flags.criterion,
+        dataFree: true,
+        seed: flags.seed,
+        widths: report.groups.map((g) => ({ producers: g.producers, before: g.channels, after: g.kept })),
+      },
+    });
+    writeStructuredRecord(join(outTx.dir, STRUCTURED_RECORD_FILE), record);
+    await outTx.commit();
+    say(`saved ${flags.out}`);
+    if (infTx) {
+      const inf = await inferenceModel(pruned, { seed: flags.seed });
+      try {
+        await saveModel(inf.model, infTx.dir, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+      } finally {
+        inf.model.dispose();
+      }
+      await infTx.commit();
+      say(`saved inference model ${flags.exportInference} (BN folded; outputs within ${inf.relError.toExponential(1)} relative)`);
+    }
+    if (flags.report) say('(--report skipped: the HTML report needs accuracy, which needs --dataset)');
+  } finally {
+    pruned.dispose();
+    model.dispose();
+  }
+}
+
 export function registerPruneFilters(program: Command): void {
-  program
+  const cmd = program
     .command('prune-filters')
     .description('remove whole filters (DCT / DCT-low / L1 / HRank / random), fine-tune, and report widths, params, MACs, accuracy and latency')
     .requiredOption('-m, --model <dir>', 'trained model folder (model.json + weight shards); a zoo name builds an untrained net')
     .requiredOption('-o, --out <dir>', `write the pruned, fine-tuned model folder (+ ${STRUCTURED_RECORD_FILE}) here`)
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'dct')
-    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates)
+    .option('--rates <expr>', 'per-group rates in prunable-group order, e.g. "[0.5]*7+[0.95]*5", or one rate "0.5"', parseRates('--rates'))
     .option('--flops-reduction <f>', 'cut conv+dense multiply-adds by this fraction (one uniform rate, or --ranking global)', parseFloatOption('--flops-reduction', 0, 1))
     .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate, or --ranking global)', parseFloatOption('--params-reduction', 0, 1))
     .option('--rates-file <json>', 'per-layer rates from a rates file (e.g. written by `prunekit sensitivity --budget … --out-rates FILE`)')
     .option('--ranking <how>', 'uniform (one rate for every group) | global (rank normalised channel scores across groups: non-uniform rates for the budget)', parseChoice('--ranking', RANKINGS), 'uniform')
-    .option('--normalize <how>', `per-group score normalisation for --ranking global: ${SCORE_NORMALIZATIONS.join(' | ')}`, parseChoice('--normalize', SCORE_NORMALIZATIONS), 'mean')
+    .option('--score-norm <how>', `per-group score normalisation for --ranking global: ${SCORE_NORMALIZATIONS.join(' | ')}`, parseChoice('--score-norm', SCORE_NORMALIZATIONS), 'mean')
     .option('--ignore <layers>', 'comma-separated layers whose output channels are never pruned (e.g. the stem conv)', parseNameList('--ignore'))
     .option('--max-rate <r>', 'no channel group loses more than this fraction of its channels', parseFloatOption('--max-rate', 0, 1))
     .option('--round-to <n>', 'kept channels per group rounded up to a multiple of n (e.g. 8 for SIMD-friendly widths)', parseIntOption('--round-to', 1))
@@ -134,20 +177,25 @@ export function registerPruneFilters(program: Command): void {
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--no-latency', 'skip the latency measurement')
-    .option('--latency-batches <list>', 'batch sizes for latency', parseBatches, [1, 64])
+    .option('--latency-batches <list>', 'batch sizes for latency', parseIntList('--latency-batches', 1), [1, 64])
     .option('--latency-runs <n>', 'timed runs per model and batch size', parseIntOption('--latency-runs', 1), 10)
     .option('--report <file>', 'also write the report as a self-contained HTML page')
+    .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
     .option('--export-inference <dir>', 'also write the inference model (BN folded into the conv/dense before it)')
-    .action(async (flags: PruneFiltersFlags, cmd: Command) => {
+    .option('--quantize <dtype>', `store the saved weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
+  addDatasetOptions(cmd).action(async (flags: PruneFiltersFlags, cmd: Command) => {
       checkFlags(flags);
+      const outTx = await openOutput(flags.out, { flag: '--out', inputs: inputsOf(flags), force: flags.force });
+      const infTx = flags.exportInference ? await openOutput(flags.exportInference, { flag: '--export-inference', inputs: inputsOf(flags), force: flags.force }) : undefined;
       const backend = await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const { model, source } = await resolveModel(flags.model, {
-        inputShape: [data.train.height, data.train.width, data.train.channels],
-        numClasses: data.train.numClasses,
-        seed: flags.seed,
-      });
+      const needsData = MAP_CRITERIA.has(flags.criterion) ? `criterion '${flags.criterion}' scores filters by their feature maps on calibration images` : undefined;
+      const resolved = await resolveModelAndData(flags.model, flags, { needsData, load: loadOptions(flags) });
+      const { source, data } = resolved;
+      const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
+      if (!data) return pruneFiltersDataFree(flags, model, outTx, infTx);
       const say = (s: string) => process.stdout.write(`${s}\n`);
       try {
         const calibBatchSize = Math.min(128, flags.calib);
@@ -155,13 +203,9 @@ export function registerPruneFilters(program: Command): void {
           prune: {
             criterion: flags.criterion,
             rates: ratesFor(flags),
-            ranking: flags.ranking,
-            normalize: flags.normalize,
-            ignore: flags.ignore,
-            maxRate: flags.maxRate,
-            roundTo: flags.roundTo,
             flopsReduction: flags.flopsReduction,
             paramsReduction: flags.paramsReduction,
+            ...controlsOf(flags),
             calibBatches: Math.ceil(flags.calib / calibBatchSize),
             calibBatchSize,
             copyBN: !flags.resetBn,
@@ -195,8 +239,19 @@ export function registerPruneFilters(program: Command): void {
             },
           });
           process.stdout.write(docText(doc, formatTable));
-          await saveModel(result.model, flags.out, {
+          let quantization: Record<string, unknown> | undefined;
+          if (flags.quantize) {
+            const e = await quantizationEffect(result.model, data.test, flags.quantize);
+            say(
+              `${flags.quantize} weights: test accuracy ${pct(e.floatAccuracy)} → ${pct(e.quantizedAccuracy)} ` +
+                `(${e.accuracyChange >= 0 ? '+' : ''}${(100 * e.accuracyChange).toFixed(2)} pp, ${pct(e.flippedPredictions)} of predictions changed)`,
+            );
+            quantization = { ...e };
+          }
+          await saveModel(result.model, outTx.dir, {
+            quantize: flags.quantize,
             metadata: {
+              ...(quantization ? { quantization } : {}),
               prunedFrom: flags.model,
               criterion: flags.criterion,
               dataset: data.name,
@@ -207,15 +262,17 @@ export function registerPruneFilters(program: Command): void {
               bestTestAccuracy: result.accuracy.best,
             },
           });
-          writeStructuredRecord(join(flags.out, STRUCTURED_RECORD_FILE), result.record);
+          writeStructuredRecord(join(outTx.dir, STRUCTURED_RECORD_FILE), result.record);
+          await outTx.commit();
           say(`saved ${flags.out} (final ${pct(result.accuracy.final)}, best ${pct(result.accuracy.best)})`);
           if (flags.exportInference) {
             const inf = await inferenceModel(result.model, { seed: flags.seed });
             try {
-              await saveModel(inf.model, flags.exportInference, { metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
+              await saveModel(inf.model, infTx!.dir, { quantize: flags.quantize, metadata: { inferenceOf: flags.out, bnFolded: true, foldRelError: inf.relError } });
             } finally {
               inf.model.dispose();
             }
+            await infTx!.commit();
             say(`saved inference model ${flags.exportInference} (BN folded; outputs within ${inf.relError.toExponential(1)} relative)`);
           }
           if (flags.report) {

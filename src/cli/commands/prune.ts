@@ -1,15 +1,18 @@
 import type * as tf from '@tensorflow/tfjs';
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { join } from 'node:path';
+import type { Command } from 'commander';
 import { batchCount } from '../../data/batches.js';
-import { loadDataset } from '../../data/registry.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { saveModel } from '../../io/model-folder.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
+import { quantizationEffect, type QuantizationEffect } from '../../io/quantize-model.js';
+import { checkOutputFile, datasetInput } from '../../io/output-paths.js';
 import { saveSparse } from '../../io/sparse.js';
-import { resolveModel } from '../../models/resolve.js';
+import { prepareModel } from '../../graph/prepare.js';
+import type { FolderTransaction } from '../../io/atomic.js';
+import { pruneIterativeDataFree, pruneOneShotDataFree } from '../../prune/data-free.js';
 import { pruneGradual } from '../../prune/gradual.js';
-import { METHOD_NAMES } from '../../prune/methods.js';
+import { getMethod, METHOD_NAMES } from '../../prune/methods.js';
 import {
   perRoundFraction,
   pruneIterative,
@@ -23,12 +26,16 @@ import {
 import { writeRecord } from '../../prune/record.js';
 import { aggregateResults, buildPruneReport, layersTable, levelsTable } from '../../prune/report.js';
 import { writeHtmlReport } from '../../report/html.js';
+import { sparseCost, sparseCostTable, type SparseCost } from '../../report/sparse-cost.js';
 import { formatTable } from '../../report/table.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseFloatOption, parseIntOption, parseShape } from '../options.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
+import { parseChoice, parseFloatOption, parseFractionList, parseIntList, parseIntOption, parseNameList, parseShape } from '../options.js';
 
-interface PruneFlags {
+interface PruneFlags extends DatasetFlags {
   model: string;
+  quantize?: WeightQuantization;
   method: string;
   sparsity?: number;
   ratios?: number[];
@@ -43,42 +50,20 @@ interface PruneFlags {
   power: number;
   finetuneEpochs: number;
   finetuneSteps?: number;
-  dataset: string;
   batchSize: number;
   lr: number;
   seed: number;
   exclude?: string[];
-  limitTrain?: number;
-  limitTest?: number;
-  inputShape?: [number, number, number];
   out?: string;
   report?: string;
   sparse?: boolean;
+  output?: string;
+  lapGraph?: boolean;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
-function parseFractions(flag: string): (v: string) => number[] {
-  return (v: string) => {
-    const list = v.split(',').map((s) => Number(s.trim()));
-    if (list.length === 0 || list.some((x) => !(Number.isFinite(x) && x >= 0 && x < 1))) {
-      throw new InvalidArgumentError(`${flag} must be a comma-separated list of fractions in [0, 1), got '${v}'`);
-    }
-    return list;
-  };
-}
-
-/** "4,5,6" or "4-10" or "4..10". */
-function parseIts(v: string): number[] {
-  const range = /^\s*(\d+)\s*(?:-|\.\.)\s*(\d+)\s*$/.exec(v);
-  const list = range
-    ? Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i)
-    : v.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 0)) {
-    throw new InvalidArgumentError(`--its must be non-negative integers, as 4,5,6 or 4-10, got '${v}'`);
-  }
-  return list;
-}
-
-const parseList = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const inputsOf = (f: PruneFlags) => ({ 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) });
 
 /** Every check that needs no model or data, before anything is loaded or written. */
 function checkFlags(f: PruneFlags): void {
@@ -90,14 +75,9 @@ function checkFlags(f: PruneFlags): void {
   }
   if (f.schedule !== 'oneshot' && (f.levels !== undefined || f.its !== undefined)) throw new Error(`--levels and --its are for --schedule oneshot, not ${f.schedule}`);
   if (f.schedule === 'gradual' && f.sparsity === undefined) throw new Error('--schedule gradual needs --sparsity (the final sparsity)');
-  if (f.out !== undefined) {
-    if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new Error(`--out '${f.out}' exists and is not a folder`);
-    if (resolve(f.out) === resolve(f.model)) throw new Error(`--out '${f.out}' is the input model folder; write to another folder`);
-  }
-  if (f.report !== undefined && existsSync(f.report) && statSync(f.report).isDirectory()) {
-    throw new Error(`--report '${f.report}' is a folder; give a file name such as report.html`);
-  }
+  if (f.report !== undefined) checkOutputFile(f.report, { flag: '--report', inputs: inputsOf(f), force: f.force });
   if (f.sparse && f.out === undefined) throw new Error('--sparse writes model.sparse into --out: give --out DIR');
+  if (f.quantize && f.out === undefined) throw new Error('--quantize sets how --out stores its weights: give --out DIR');
 }
 
 function oneShotLevels(f: PruneFlags): { levels: PruneLevel[]; perIteration?: number[] } {
@@ -107,24 +87,88 @@ function oneShotLevels(f: PruneFlags): { levels: PruneLevel[]; perIteration?: nu
   return { levels: [{ sparsity: f.sparsity as number }] };
 }
 
-async function saveLevel(out: string, r: LevelResult, model: tf.LayersModel, sparse: boolean): Promise<void> {
+/** Saves one level; `quantize` is the dtype and, with data, its measured accuracy effect. */
+async function saveLevel(
+  out: string,
+  r: LevelResult,
+  model: tf.LayersModel,
+  sparse: boolean,
+  quantize?: { dtype: WeightQuantization; effect?: QuantizationEffect },
+): Promise<void> {
   await saveModel(model, out, {
-    metadata: { pruning: { method: r.method, schedule: r.schedule, level: r.label, totalSparsity: r.totalSparsity, testAccuracy: (r.after ?? r.before)?.accuracy } },
+    quantize: quantize?.dtype,
+    metadata: {
+      pruning: { method: r.method, schedule: r.schedule, level: r.label, totalSparsity: r.totalSparsity, testAccuracy: (r.after ?? r.before)?.accuracy },
+      ...(quantize?.effect ? { quantization: quantize.effect } : {}),
+    },
   });
   writeRecord(join(out, 'pruning-record.json'), r.record);
   if (sparse) saveSparse(model, join(out, 'model.sparse'));
 }
 
+/** Why this prune run cannot go without data, or undefined when it can. */
+function needsData(f: PruneFlags): string | undefined {
+  if (f.schedule === 'gradual') return '--schedule gradual prunes while training';
+  if (getMethod(f.method).needsData) return `method '${f.method}' scores weights with training data`;
+  return undefined;
+}
+
+/** Prune with no data: sparsity, params, MACs and sizes per level; saves the last level into --out. */
+async function pruneDataFree(flags: PruneFlags, model: tf.LayersModel, outTx?: FolderTransaction): Promise<void> {
+  const costs: { label: string; sparsity: number; cost: SparseCost }[] = [];
+  let last = 0;
+  let saved: LevelResult | undefined;
+  const base = {
+    method: flags.method,
+    seed: flags.seed,
+    exclude: flags.exclude,
+    log: (line: string) => process.stderr.write(line + '\n'),
+    onLevel: async (r: LevelResult, m: tf.LayersModel) => {
+      costs.push({ label: r.label, sparsity: r.totalSparsity, cost: sparseCost(m, r.record) });
+      if (r.index !== last) return;
+      saved = r;
+      if (outTx) await saveLevel(outTx.dir, r, m, flags.sparse ?? false, flags.quantize ? { dtype: flags.quantize } : undefined);
+    },
+  };
+  const t0 = Date.now();
+  let result;
+  try {
+    if (flags.schedule === 'oneshot') {
+      const plan = oneShotLevels(flags);
+      last = plan.levels.length - 1;
+      result = await pruneOneShotDataFree(model, { ...base, ...plan });
+    } else {
+      last = flags.rounds - 1;
+      const perRound = flags.ratios ? { ratios: flags.ratios } : { sparsity: perRoundFraction(flags.sparsity as number, flags.rounds) };
+      result = await pruneIterativeDataFree(model, { ...base, rounds: flags.rounds, perRound });
+    }
+  } finally {
+    model.dispose();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const out = [`data-free ${flags.method}, ${flags.schedule}: no dataset, so no fine-tuning and no accuracy; ${seconds.toFixed(1)} s`, '', formatTable(sparseCostTable(costs))];
+  if (saved) out.push('', formatTable(layersTable(saved)));
+  if (outTx) {
+    await writeFileAtomic(join(outTx.dir, 'results.json'), JSON.stringify({ ...result, dataFree: true, costs }, null, 2) + '\n');
+    await outTx.commit();
+    out.push('', `saved ${flags.out} (model.json + shards, pruning-record.json, results.json${flags.sparse ? ', model.sparse' : ''})`);
+  } else {
+    out.push('', 'not saved: give --out DIR to write the pruned model');
+  }
+  if (flags.report) out.push(`(--report skipped: the HTML report charts accuracy, which needs --dataset)`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
 export function registerPrune(program: Command): void {
-  program
+  const cmd = program
     .command('prune')
     .description('unstructured pruning (mp, rp, lap, …): prune, fine-tune with masks, report; saves a standard model folder with zeros baked in')
     .requiredOption('-m, --model <spec>', 'model folder (or a zoo model name: prunes its untrained weights)')
     .requiredOption('--method <name>', `pruning method: ${METHOD_NAMES.join(' | ')}`)
     .option('-s, --sparsity <x>', 'fraction of weights to prune (uniform per layer, or global for *_global_normalize); gradual: final sparsity; iterative: reached after --rounds', parseFloatOption('--sparsity', 0, 0.999999))
-    .option('--ratios <r1,r2,…>', 'per-layer ratios (one per prunable layer); with --its the ratios pruned per iteration; iterative: per round', parseFractions('--ratios'))
-    .option('--levels <s1,s2,…>', 'one-shot at several sparsities, each from the same dense model (--out gets the last)', parseFractions('--levels'))
-    .option('--its <list>', 'one-shot levels it (4,5,6 or 4-10): layer l pruned to 1 − (1 − ratio_l)^it', parseIts)
+    .option('--ratios <r1,r2,…>', 'per-layer ratios (one per prunable layer); with --its the ratios pruned per iteration; iterative: per round', parseFractionList('--ratios'))
+    .option('--levels <s1,s2,…>', 'one-shot at several sparsities, each from the same dense model (--out gets the last)', parseFractionList('--levels'))
+    .option('--its <list>', 'one-shot levels it (4,5,6 or 4-10): layer l pruned to 1 − (1 − ratio_l)^it', parseIntList('--its', 0, { ranges: true }))
     .option('--schedule <kind>', 'oneshot | iterative | gradual', parseChoice('--schedule', ['oneshot', 'iterative', 'gradual'] as const), 'oneshot')
     .option('--rounds <n>', 'iterative: prune-and-fine-tune rounds', parseIntOption('--rounds', 1), 3)
     .option('--initial-sparsity <x>', 'gradual: sparsity at --begin-step', parseFloatOption('--initial-sparsity', 0, 0.999999), 0)
@@ -134,28 +178,32 @@ export function registerPrune(program: Command): void {
     .option('--power <x>', 'gradual: exponent of the polynomial schedule', parseFloatOption('--power', 0), 3)
     .option('--finetune-epochs <n>', 'fine-tuning epochs per level (gradual: training epochs)', parseIntOption('--finetune-epochs', 0), 1)
     .option('--finetune-steps <n>', 'fine-tuning steps per level (overrides --finetune-epochs)', parseIntOption('--finetune-steps', 0))
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-b, --batch-size <n>', 'fine-tuning batch size', parseIntOption('--batch-size', 1), 60)
     .option('--lr <x>', 'Adam learning rate for fine-tuning', parseFloatOption('--lr', 0), 1.2e-3)
     .option('--seed <n>', 'seed for pruning (rp), data subsets and fine-tuning batches', parseIntOption('--seed'), 0)
-    .option('--exclude <layers>', 'comma-separated layer names never pruned', parseList)
+    .option('--exclude <layers>', 'comma-separated layer names never pruned', parseNameList('--exclude'))
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
     .option('-o, --out <dir>', 'write the pruned model folder + pruning-record.json + results.json here')
     .option('--report <file>', 'write a self-contained HTML report')
+    .option('--output <name>', 'multi-output models: the output layer to prune and evaluate for')
+    .option('--lap-graph', 'LAP: neighbours from the whole channel graph (branched models: DenseNet, Inception, SE) instead of the module-order chain')
     .option('--sparse', 'also write the compact sparse encoding (model.sparse) into --out')
-    .action(async (flags: PruneFlags, cmd: Command) => {
+    .option('--quantize <dtype>', `store the --out weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (pruned zeros stay exactly 0); the test-accuracy change is reported`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
+  addDatasetOptions(cmd).action(async (flags: PruneFlags, cmd: Command) => {
       checkFlags(flags);
+      getMethod(flags.method); // unknown method: clear error before loading anything
+      const outTx = flags.out ? await openOutput(flags.out, { flag: '--out', inputs: inputsOf(flags), force: flags.force }) : undefined;
       await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
-      const { train, test } = data;
-      const { model, source } = await resolveModel(flags.model, {
-        inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
-        numClasses: train.numClasses,
-        seed: flags.seed,
-      });
+      const resolved = await resolveModelAndData(flags.model, flags, { needsData: needsData(flags), load: loadOptions(flags) });
+      const { source, data } = resolved;
+      const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is a zoo model: pruning its untrained (random) weights\n`);
+      if (!data) return pruneDataFree(flags, model, outTx);
+      const { train, test } = data;
       const steps = flags.finetuneSteps ?? flags.finetuneEpochs * batchCount(train.count, flags.batchSize, true);
       let lastIndex = 0;
       let saved: LevelResult | undefined;
@@ -165,12 +213,23 @@ export function registerPrune(program: Command): void {
         train,
         test,
         exclude: flags.exclude,
+        ...(flags.lapGraph ? { score: { graphAware: true } } : {}),
         finetune: { steps, batchSize: flags.batchSize, optimizer: { name: 'adam', lr: flags.lr }, progress: 'auto' },
         log: (line) => process.stderr.write(line + '\n'),
         onLevel: async (r, m) => {
           if (r.index !== lastIndex) return;
           saved = r;
-          if (flags.out) await saveLevel(flags.out, r, m, flags.sparse ?? false);
+          if (!outTx) return;
+          let q: QuantizationEffect | undefined;
+          if (flags.quantize) {
+            q = await quantizationEffect(m, test, flags.quantize);
+            const p = (x: number) => `${(100 * x).toFixed(2)}%`;
+            process.stdout.write(
+              `${flags.quantize} weights: test accuracy ${p(q.floatAccuracy)} → ${p(q.quantizedAccuracy)} ` +
+                `(${q.accuracyChange >= 0 ? '+' : ''}${(100 * q.accuracyChange).toFixed(2)} pp, ${p(q.flippedPredictions)} of predictions changed)\n`,
+            );
+          }
+          await saveLevel(outTx.dir, r, m, flags.sparse ?? false, q ? { dtype: q.dtype, effect: q } : undefined);
         },
       };
       const t0 = Date.now();
@@ -201,8 +260,9 @@ export function registerPrune(program: Command): void {
         formatTable(levelsTable(rows, 'accuracy')),
       ];
       if (saved) out.push('', formatTable(layersTable(saved)));
-      if (flags.out) {
-        await writeFileAtomic(join(flags.out, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+      if (outTx) {
+        await writeFileAtomic(join(outTx.dir, 'results.json'), JSON.stringify(result, null, 2) + '\n');
+        await outTx.commit();
         out.push('', `saved ${flags.out} (model.json + shards, pruning-record.json, results.json${flags.sparse ? ', model.sparse' : ''})`);
       }
       if (flags.report) {

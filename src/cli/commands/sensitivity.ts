@@ -1,21 +1,20 @@
-import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadDataset } from '../../data/registry.js';
-import { resolveModel } from '../../models/resolve.js';
+import { prepareModel } from '../../graph/prepare.js';
+import { checkOutputFile, datasetInput } from '../../io/output-paths.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
-import { parseRateExpression } from '../../structured/rates.js';
 import { writeRatesFile } from '../../structured/rates-file.js';
 import { DEFAULT_SENSITIVITY_RATES, checkRateGrid, checkSensitivityBudget, sensitivityAnalysis, sensitivityBudget } from '../../structured/sensitivity.js';
 import { sensitivityDoc } from '../../structured/sensitivity-report.js';
 import { docText } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
-import { parseChoice, parseFloatOption, parseIntOption, parseNameList } from '../options.js';
+import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions } from '../outputs.js';
+import { parseChoice, parseFloatOption, parseFractionList, parseIntOption, parseNameList } from '../options.js';
 
-interface SensitivityFlags {
+interface SensitivityFlags extends DatasetFlags {
   model: string;
-  dataset: string;
   criterion: CriterionName;
   rates: number[];
   subset: number;
@@ -27,13 +26,16 @@ interface SensitivityFlags {
   budget?: number;
   outRates?: string;
   report?: string;
-  seed: number;
+  output?: string;
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
-/** A rate grid: "0.1,0.3,0.5" or a rate expression such as "[0.1,0.2]+[0.5]" (rates.ts parses the numbers). */
+/** A rate grid: comma-separated fractions, ascending (options.ts parses the numbers). */
 function parseGrid(v: string): number[] {
+  const list = parseFractionList('--rates')(v);
   try {
-    return checkRateGrid(parseRateExpression(v.includes('[') ? v : `[${v}]`));
+    return checkRateGrid(list);
   } catch (err) {
     throw new InvalidArgumentError(`--rates: ${(err as Error).message}`);
   }
@@ -43,17 +45,18 @@ function checkFlags(f: SensitivityFlags): void {
   if (f.outRates !== undefined && f.budget === undefined) throw new Error('--out-rates writes the rates chosen for --budget: give --budget too');
   if (f.budget !== undefined && !(f.budget > 0 && f.budget < 1)) throw new Error(`--budget must be a MACs reduction in (0, 1), got ${f.budget}`);
   if (f.maxRate !== undefined && f.maxRate >= 1) throw new Error(`--max-rate must be below 1, got ${f.maxRate}`);
+  const inputs = { 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) };
   for (const [flag, path] of [['--report', f.report], ['--out-rates', f.outRates]] as const) {
-    if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) throw new Error(`${flag} '${path}' is a folder; give a file name`);
+    if (path !== undefined) checkOutputFile(path, { flag, inputs, force: f.force });
   }
+  if (f.report !== undefined && f.outRates !== undefined && f.report === f.outRates) throw new Error('--report and --out-rates must be different files');
 }
 
 export function registerSensitivity(program: Command): void {
-  program
+  const cmd = program
     .command('sensitivity')
     .description('accuracy when each channel group alone is pruned at a grid of rates (table + HTML heat map); --budget turns it into per-group rates for a MACs target')
     .requiredOption('-m, --model <dir>', 'trained model folder (model.json + weight shards)')
-    .option('-d, --dataset <spec>', 'digits | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR', 'digits')
     .option('-c, --criterion <name>', CRITERIA.join(' | '), parseChoice('--criterion', CRITERIA), 'l1')
     .option('--rates <list>', `rates to try per group, ascending (default ${DEFAULT_SENSITIVITY_RATES.join(',')})`, parseGrid, [...DEFAULT_SENSITIVITY_RATES])
     .option('--subset <n>', 'held-out images the accuracy is measured on (a seeded subset of the test split)', parseIntOption('--subset', 1), 500)
@@ -66,15 +69,20 @@ export function registerSensitivity(program: Command): void {
     .option('--out-rates <file>', 'write the rates chosen for --budget as a rates file (prune-filters --rates-file)')
     .option('--report <file>', 'also write the table as a self-contained HTML page with a heat map')
     .option('--seed <n>', 'seed for the held-out subset, calibration sample and random criterion', parseIntOption('--seed'), 0)
-    .action(async (flags: SensitivityFlags, cmd: Command) => {
+    .option('--limit-train <n>', 'use a seeded subset of this many training examples (calibration)', parseIntOption('--limit-train', 1))
+    .option('--output <name>', 'multi-output models: the output layer to analyse')
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
+  addDatasetOptions(cmd).action(async (flags: SensitivityFlags, cmd: Command) => {
       checkFlags(flags);
       const backend = await backendFromFlags(cmd);
-      const data = await loadDataset(flags.dataset, { limitTest: flags.subset, seed: flags.seed });
-      const { model, source } = await resolveModel(flags.model, {
-        inputShape: [data.train.height, data.train.width, data.train.channels],
-        numClasses: data.train.numClasses,
-        seed: flags.seed,
+      const resolved = await resolveModelAndData(flags.model, { ...flags, limitTest: flags.subset }, {
+        needsData: 'sensitivity measures accuracy on held-out images',
+        load: loadOptions(flags),
       });
+      const data = resolved.data!;
+      const source = resolved.source;
+      const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
       try {
         const constraints = { ignore: flags.ignore, roundTo: flags.roundTo, maxRate: flags.maxRate };

@@ -4,6 +4,9 @@ import { resolveModel } from '../../models/resolve.js';
 import { trainModel } from '../../train/loop.js';
 import { evaluate } from '../../train/evaluate.js';
 import { saveModel } from '../../io/model-folder.js';
+import { checkWritableFolder, datasetInput, realPathOf } from '../../io/output-paths.js';
+import { findLatestCheckpoint } from '../../train/checkpoint.js';
+import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions, openOutput } from '../outputs.js';
 import { backendFromFlags } from '../context.js';
 import { parseChoice, parseFloatOption, parseIntOption, parseShape } from '../options.js';
 
@@ -25,6 +28,8 @@ interface TrainFlags {
   limitTrain?: number;
   limitTest?: number;
   inputShape?: [number, number, number];
+  force?: boolean;
+  allowNonfinite?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -48,8 +53,21 @@ export function registerTrain(program: Command): void {
     .option('--limit-train <n>', 'use a seeded subset of this many training examples', parseIntOption('--limit-train', 1))
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--input-shape <h,w,c>', 'input shape for zoo models (default: the dataset\'s)', parseShape)
+    .option('--force', FORCE_HELP)
+    .option('--allow-nonfinite', ALLOW_NONFINITE_HELP)
     .action(async (flags: TrainFlags, cmd: Command) => {
       if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint <dir>');
+      const inputs = { 'model folder': flags.model, 'dataset folder': datasetInput(flags.dataset) };
+      if (flags.checkpoint) {
+        checkWritableFolder(flags.checkpoint, { flag: '--checkpoint', inputs, force: flags.force });
+        if (flags.out && realPathOf(flags.checkpoint).startsWith(realPathOf(flags.out) + '/')) {
+          throw new Error(`--checkpoint '${flags.checkpoint}' is inside --out '${flags.out}', which is replaced as a whole at the end; put checkpoints elsewhere`);
+        }
+        if (flags.resume && !(await findLatestCheckpoint(flags.checkpoint))) {
+          throw new Error(`--resume: no checkpoint in '${flags.checkpoint}' (expected ${flags.checkpoint}/epoch-NNNN/ written by an earlier run with this --checkpoint); check the path, or drop --resume to start fresh`);
+        }
+      }
+      const out = flags.out ? await openOutput(flags.out, { flag: '--out', inputs, force: flags.force }) : undefined;
       await backendFromFlags(cmd);
       const data = await loadDataset(flags.dataset, { limitTrain: flags.limitTrain, limitTest: flags.limitTest, seed: flags.seed });
       const { train, test } = data;
@@ -57,6 +75,7 @@ export function registerTrain(program: Command): void {
         inputShape: flags.inputShape ?? [train.height, train.width, train.channels],
         numClasses: train.numClasses,
         seed: flags.seed,
+        load: loadOptions(flags),
       });
       const milestones = [Math.floor(flags.epochs / 2), Math.floor((3 * flags.epochs) / 4)].filter((e) => e > 0);
       const t0 = Date.now();
@@ -81,8 +100,9 @@ export function registerTrain(program: Command): void {
       process.stdout.write(
         `test accuracy ${(100 * ev.accuracy).toFixed(2)}%  loss ${ev.loss.toFixed(4)}  (${test.count} examples, ${data.name}); trained in ${seconds.toFixed(1)} s\n`,
       );
-      if (flags.out) {
-        await saveModel(model, flags.out, { metadata: { trainedOn: data.name, testAccuracy: ev.accuracy, seed: flags.seed } });
+      if (out) {
+        await saveModel(model, out.dir, { metadata: { trainedOn: data.name, testAccuracy: ev.accuracy, seed: flags.seed } });
+        await out.commit();
         process.stdout.write(`saved ${flags.out}\n`);
       }
       model.dispose();

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../data/types.js';
-import { geometryOf, kernelOf, type KernelGeometry, type PrunableLayer } from '../layers.js';
+import { geometryOf, kernelOf, kindOf, type KernelGeometry, type PrunableLayer } from '../layers.js';
 import type { MaskSet } from '../masks.js';
 
 export interface ScoreOptions {
@@ -17,7 +17,10 @@ export interface ScoreOptions {
   act?: boolean;
   /** lap_act: how many training samples to run (default 1000). */
   actSamples?: number;
-  /** LAP: A/B from all graph neighbours (+1 per identity path) instead of the plain chain. */
+  /**
+   * LAP: A/B from all graph neighbours (A: Σ over every kernel layer summed into the input, +1 per
+   * model-input term; B: Σ over every kernel layer reading the output) instead of the module-order chain.
+   */
   graphAware?: boolean;
   /** obd: number of batches and batch size for the Fisher diagonal (defaults 10 × 60). */
   obdBatches?: number;
@@ -70,8 +73,8 @@ export function kernelData(ctx: ScoreContext, name: string): { w: Float32Array; 
   const layer = ctx.model.getLayer(name);
   const k = kernelOf(layer);
   if (!k) throw new Error(`score: layer '${name}' has no kernel`);
-  const cls = layer.getClassName();
-  const kind = cls === 'Dense' ? 'dense' : cls === 'Conv2D' ? 'conv2d' : 'depthwise';
+  const kind = kindOf(layer);
+  if (!kind) throw new Error(`score: layer '${name}' (${layer.getClassName()}) is not a Dense/Conv/Depthwise kernel layer`);
   const v = { w: Float32Array.from(k.read().dataSync() as Float32Array), g: geometryOf(kind, k.read().shape) };
   ctx.cache.set(key, v);
   return v;

@@ -1,5 +1,6 @@
 /** Seeded sampling of training images for data-dependent scores. */
 import * as tf from '@tensorflow/tfjs';
+import { gatherExamples } from '../../data/batches.js';
 import type { ImageSet } from '../../data/types.js';
 import { createRng, permutation, randInt } from '../../util/random.js';
 
@@ -15,10 +16,7 @@ export function sampleIndices(count: number, n: number, seed: number): Int32Arra
 
 /** NHWC batch of the given images. */
 export function imageBatch(set: ImageSet, idx: ArrayLike<number>): tf.Tensor4D {
-  const per = set.height * set.width * set.channels;
-  const buf = new Float32Array(idx.length * per);
-  for (let b = 0; b < idx.length; b++) buf.set(set.images.subarray(idx[b] * per, (idx[b] + 1) * per), b * per);
-  return tf.tensor4d(buf, [idx.length, set.height, set.width, set.channels]);
+  return tf.tensor4d(gatherExamples(set, idx), [idx.length, set.height, set.width, set.channels]);
 }
 
 /** One-hot labels of the given images. */

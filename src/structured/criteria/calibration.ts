@@ -1,5 +1,6 @@
 /** Calibration batches: a seeded sample of images from an ImageSet, yielded as NHWC tensors. */
 import * as tf from '@tensorflow/tfjs';
+import { gatherExamples } from '../../data/batches.js';
 import type { ImageSet } from '../../data/types.js';
 import { createRng, deriveSeed, permutation } from '../../util/random.js';
 
@@ -24,14 +25,9 @@ export function checkCalibrationShape(set: ImageSet, model: tf.LayersModel): voi
 
 /** Calls fn with each batch tensor (disposed after fn returns). */
 export function forEachBatch(set: ImageSet, indices: Int32Array, batchSize: number, fn: (x: tf.Tensor4D) => void): void {
-  const per = set.height * set.width * set.channels;
   for (let start = 0; start < indices.length; start += batchSize) {
     const n = Math.min(batchSize, indices.length - start);
-    const buf = new Float32Array(n * per);
-    for (let i = 0; i < n; i++) {
-      const src = indices[start + i] * per;
-      buf.set(set.images.subarray(src, src + per), i * per);
-    }
+    const buf = gatherExamples(set, indices.subarray(start, start + n));
     const x = tf.tensor4d(buf, [n, set.height, set.width, set.channels]);
     try {
       fn(x);

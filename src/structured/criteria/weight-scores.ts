@@ -1,18 +1,19 @@
 /** Map-free criteria: filter L1 norm (Li et al.) and seeded random scores. */
 import type * as tf from '@tensorflow/tfjs';
 import type { ChannelGroup } from '../graph.js';
+import { requireHandler } from '../../graph/handler.js';
 import { createRng, deriveSeed } from '../../util/random.js';
 
-/** Σ over the group's producers of Σ |kernel[..., c]| (+ nothing for the bias). */
+/** Σ over the group's producers of Σ |kernel[..., c]| (the handler's `outputL1`; nothing for the bias). */
 export function l1Scores(model: tf.LayersModel, group: ChannelGroup): Float64Array {
   const out = new Float64Array(group.channels);
   for (const p of group.producers) {
     const layer = model.getLayer(p);
-    const kernel = layer.weights.find((w) => w.originalName.endsWith('/kernel'));
-    if (!kernel) throw new Error(`l1 criterion: layer '${p}' has no kernel`);
-    const v = kernel.read().dataSync();
-    const c = group.channels;
-    for (let i = 0; i < v.length; i++) out[i % c] += Math.abs(v[i]);
+    const l1 = requireHandler(layer, 'l1 criterion').outputL1;
+    if (!l1) throw new Error(`l1 criterion: layer '${p}' (${layer.getClassName()}) has no kernel its handler can score`);
+    const s = l1(layer);
+    if (s.length !== out.length) throw new Error(`l1 criterion: layer '${p}' has ${s.length} output channels, group ${group.id} has ${out.length}`);
+    for (let c = 0; c < s.length; c++) out[c] += s[c];
   }
   return out;
 }

@@ -7,10 +7,12 @@
  *            y = (x − mean)·γ/√(variance+ε) + β
  *   backward (dy, dmean, dvariance) → (dx, dγ, dβ), exact for all three outputs.
  *
- * Statistics are accumulated in float64. Registered on 'wasm' only; `batchNormTraining` throws elsewhere.
+ * Statistics are accumulated in float64. Both passes run in wasm SIMD when the channel count is a multiple
+ * of 4 (simd/batch-norm.ts), else in the JS loops below. Registered on 'wasm' only; `batchNormTraining` throws elsewhere.
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasm, viewF32, type TensorInfo } from '../wasm-heap.js';
+import { bnBackwardSimd, bnForwardSimd } from '../simd/batch-norm.js';
 
 export const BN_TRAIN = 'PrunekitBatchNormTrain';
 export const BN_TRAIN_GRAD = 'PrunekitBatchNormTrainGrad';
@@ -30,6 +32,7 @@ const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const yInfo = backend.makeOutput(x.shape.slice(), 'float32');
   const meanInfo = backend.makeOutput([c], 'float32');
   const varInfo = backend.makeOutput([c], 'float32');
+  if (bnForwardSimd(backend, x, gamma, beta, eps, rows, c, yInfo, meanInfo, varInfo)) return [yInfo, meanInfo, varInfo];
   const xs = viewF32(backend, x);
   const g = viewF32(backend, gamma);
   const b = viewF32(backend, beta);
@@ -71,6 +74,7 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const dxInfo = backend.makeOutput(x.shape.slice(), 'float32');
   const dgInfo = backend.makeOutput([c], 'float32');
   const dbInfo = backend.makeOutput([c], 'float32');
+  if (bnBackwardSimd(backend, x, gamma, mean, variance, dy, dmean, dvariance, eps, rows, c, dxInfo, dgInfo, dbInfo)) return [dxInfo, dgInfo, dbInfo];
   const xs = viewF32(backend, x);
   const g = viewF32(backend, gamma);
   const mu = viewF32(backend, mean);

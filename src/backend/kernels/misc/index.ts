@@ -2,7 +2,8 @@
  * Other training kernels for wasm: matmul with transposes, pooling grads, Tile, leading-axis reductions,
  * copy-free Identity/Cast,
  * and a fused batch-norm training op that tfjs-layers' BatchNormalization uses on wasm (runtime patch of
- * the layer's `call`; its config and serialisation are unchanged).
+ * the layer's `call`; its config and serialisation are unchanged), and Dense training with lazy gradients
+ * (dense-train.ts, same kind of patch).
  */
 import { replaceWasmKernel } from './replace-kernel.js';
 import { makeCast, makeIdentity } from './identity.js';
@@ -13,6 +14,7 @@ import { makeTile } from './tile.js';
 import { makeMean, makeSum } from './reduce-leading.js';
 import { registerBatchNormTraining } from './batch-norm-train.js';
 import { patchBatchNormalizationLayer } from './batch-norm-layer-patch.js';
+import { patchDenseLayer, registerDenseTraining } from './dense-train.js';
 
 let registered = false;
 
@@ -31,4 +33,6 @@ export function registerMiscKernels(): void {
   replaceWasmKernel('Cast', makeCast);
   registerBatchNormTraining();
   patchBatchNormalizationLayer();
+  registerDenseTraining();
+  patchDenseLayer();
 }

@@ -1,14 +1,17 @@
 /**
- * BatchMatMul and _FusedMatMul with transposed operands on wasm.
+ * BatchMatMul and _FusedMatMul on wasm: transposed operands, and plain GEMMs on the thread pool.
  *
  * The stock wasm kernels reach XNNPACK only when neither operand is transposed; otherwise they run a
  * scalar loop. Here a transposed operand is materialised with the (fast) Transpose kernel and the
  * stock kernel is called without transposes. For plain BatchMatMul we may instead compute
  * Cᵀ = op(B)ᵀ·op(A)ᵀ and transpose the (small) result, whichever moves fewer elements: XNNPACK
  * re-packs its right operand on every call, so A·Bᵀ with a large B is cheaper as (B·Aᵀ)ᵀ.
+ * The plain GEMM itself runs as a 1×1 convolution (gemm-conv.ts: threaded), or the stock kernel where
+ * that does not apply.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { asWasm, release, reshapeInfo, runWasmKernel, sizeOf, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
+import { gemmViaConv } from './gemm-conv.js';
 import type { KernelFn } from './replace-kernel.js';
 
 interface MatMulDims {
@@ -73,10 +76,10 @@ export function preferSwapped(d: MatMulDims, transposeA: boolean, transposeB: bo
 }
 
 /**
- * The part both kernels share: undefined when the stock kernel should run (no transpose, or not float32);
- * otherwise the wasm backend, the dimensions and 3-D views of the stored operands (release a3 and b3).
+ * The part both kernels share: undefined when the stock kernel should run (not float32); otherwise the wasm
+ * backend, the dimensions and 3-D views of the stored operands (release a3 and b3).
  */
-function transposedOperands(
+function float32Operands(
   inputs: tf.NamedTensorInfoMap,
   anyBackend: unknown,
   attrs: tf.NamedAttrMap | undefined,
@@ -85,7 +88,7 @@ function transposedOperands(
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
   const transposeA = Boolean(attrs?.transposeA);
   const transposeB = Boolean(attrs?.transposeB);
-  if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
   const backend = asWasm(anyBackend);
   const d = matMulDims(a, b, transposeA, transposeB, kernelName);
   return { backend, d, a3: reshapeInfo(backend, a, d.a3), b3: reshapeInfo(backend, b, d.b3), transposeA, transposeB };
@@ -94,14 +97,16 @@ function transposedOperands(
 export function makeBatchMatMul(stock: KernelFn | undefined): KernelFn {
   if (stock === undefined) throw new Error('prunekit: stock wasm BatchMatMul kernel missing (tfjs-backend-wasm 4.22.0 expected)');
   return ({ inputs, backend: anyBackend, attrs }) => {
-    const ops = transposedOperands(inputs, anyBackend, attrs, 'BatchMatMul');
+    const ops = float32Operands(inputs, anyBackend, attrs, 'BatchMatMul');
     if (ops === undefined) return stock({ inputs, backend: anyBackend, attrs });
     const { backend, d, a3, b3, transposeA, transposeB } = ops;
     const temps: TensorInfo[] = [a3, b3];
+    // threaded 1×1-conv GEMM where it applies, else the stock (single-threaded XNNPACK) matmul
     const plain = (left: TensorInfo, right: TensorInfo): TensorInfo =>
-      stock({ inputs: { a: left, b: right }, backend: anyBackend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
+      gemmViaConv(backend, left, right) ??
+      (stock({ inputs: { a: left, b: right }, backend: anyBackend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo);
     let out: TensorInfo;
-    if (preferSwapped(d, transposeA, transposeB)) {
+    if ((transposeA || transposeB) && preferSwapped(d, transposeA, transposeB)) {
       // Cᵀ = op(B)ᵀ · op(A)ᵀ, where op(B)ᵀ is B as stored when transposeB, and op(A)ᵀ is A as stored when transposeA.
       const left = transposeB ? b3 : transposeLast2(backend, b3);
       const right = transposeA ? a3 : transposeLast2(backend, a3);
@@ -126,16 +131,20 @@ export function makeFusedMatMul(stock: KernelFn | undefined): KernelFn {
   if (stock === undefined) throw new Error('prunekit: stock wasm _FusedMatMul kernel missing (tfjs-backend-wasm 4.22.0 expected)');
   return ({ inputs, backend: anyBackend, attrs }) => {
     // Bias and activation apply to the output, so only the operands are materialised here.
-    const ops = transposedOperands(inputs, anyBackend, attrs, '_FusedMatMul');
+    const ops = float32Operands(inputs, anyBackend, attrs, '_FusedMatMul');
     if (ops === undefined) return stock({ inputs, backend: anyBackend, attrs });
     const { backend, d, a3, b3, transposeA, transposeB } = ops;
     const left = transposeA ? transposeLast2(backend, a3) : a3;
     const right = transposeB ? transposeLast2(backend, b3) : b3;
-    const out = stock({
-      inputs: { ...inputs, a: left, b: right } as unknown as tf.NamedTensorInfoMap,
-      backend: anyBackend,
-      attrs: { ...attrs, transposeA: false, transposeB: false },
-    }) as TensorInfo;
+    const { bias, preluActivationWeights } = inputs as { bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const activation = (attrs as { activation?: string } | undefined)?.activation;
+    const out =
+      gemmViaConv(backend, left, right, { bias, activation, preluActivationWeights }) ??
+      (stock({
+        inputs: { ...inputs, a: left, b: right } as unknown as tf.NamedTensorInfoMap,
+        backend: anyBackend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      }) as TensorInfo);
     release(backend, a3, b3, ...(left !== a3 ? [left] : []), ...(right !== b3 ? [right] : []));
     return { dataId: out.dataId, shape: d.outShape, dtype: out.dtype };
   };

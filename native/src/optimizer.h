@@ -1,0 +1,6 @@
+#pragma once
+#include "heap.h"
+
+namespace prunekit {
+Napi::Value Adam(const Napi::CallbackInfo& info);
+}  // namespace prunekit

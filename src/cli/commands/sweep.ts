@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { expandRecipe, type Job } from '../../sweep/jobs.js';
+import { loadRecipe, validateRecipe, type Recipe } from '../../sweep/recipe.js';
+import { defaultWorkers, runLocalSweep, type SweepOutcome } from '../../sweep/local.js';
+import { DEFAULT_QUEUE, runRedisSweep, runRedisWorker } from '../../sweep/redis.js';
+import { readManifest, sweepStatus, writeManifest } from '../../sweep/store.js';
+import { writeSweepReport } from '../../sweep/report.js';
+import { parseIntOption } from '../options.js';
+
+interface SweepFlags {
+  out?: string;
+  quick?: boolean;
+  workers?: number;
+  redis?: string;
+  queue: string;
+  status?: string;
+  report?: string;
+  publish?: string;
+  dryRun?: boolean;
+  verbose?: boolean;
+}
+
+function globalBackend(cmd: Command): { backend?: string; threads?: number } {
+  const g = cmd.optsWithGlobals() as { backend?: string; threads?: string };
+  return { backend: g.backend, threads: g.threads ? parseIntOption('--threads', 1)(g.threads) : undefined };
+}
+
+function printStatus(dir: string, jobs: Job[]): void {
+  const s = sweepStatus(dir, jobs);
+  const lines = [
+    `sweep ${dir}: ${s.done}/${s.total} jobs done, ${s.ready} ready, ${s.blocked} waiting for dependencies, ${s.failed.length} failed; ${(s.seconds / 60).toFixed(1)} min of job time so far`,
+    ...Object.entries(s.perKind).map(([k, v]) => `  ${k.padEnd(16)} ${v.done}/${v.total} done${v.done ? `, ${v.meanSeconds.toFixed(1)} s/job` : ''}`),
+    ...s.failed.map((f) => `  failed ${f.id}: ${f.error.split('\n')[0]}`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function finish(dir: string, recipe: Recipe, jobs: Job[], outcome: SweepOutcome, publish?: string): Promise<void> {
+  const rep = await writeSweepReport(dir, recipe, jobs, publish);
+  process.stdout.write(
+    `sweep ${recipe.name}: ran ${outcome.ran.length} job(s), ${outcome.skippedDone} already done, ${outcome.failed.length} failed, ${outcome.blocked.length} blocked; ` +
+      `${rep.done}/${rep.total} done → ${dir}/report.md, report.html${publish ? ` (and ${publish}/)` : ''}\n` + rep.flags.map((f) => `  ⚠ ${f}\n`).join(''),
+  );
+  if (outcome.failed.length > 0) {
+    throw new Error(`${outcome.failed.length} job(s) failed (see ${dir}/failed/): ${outcome.failed.map((f) => f.id).join(', ')}`);
+  }
+}
+
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .argument('[recipe]', 'JSON recipe (see exp/*.json)')
+    .description('run a recipe as resumable jobs: dense nets once, then every pruning job; re-running skips finished jobs')
+    .option('-o, --out <dir>', 'sweep folder (results/, artifacts/, report.md, report.html); with --redis: shared by all workers')
+    .option('--quick', "use the recipe's quick overrides (smoke run)")
+    .option('-w, --workers <n>', `local worker processes (default ${defaultWorkers()}: one per 2 cores)`, parseIntOption('--workers', 1))
+    .option('--redis <url>', 'put the jobs on a BullMQ queue in Redis instead of running them here (start workers with: prunekit worker --redis URL)')
+    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
+    .option('--status <dir>', 'show the progress of a sweep folder and exit')
+    .option('--report <dir>', 'rewrite report.md / report.html of a sweep folder from its finished jobs and exit')
+    .option('--publish <dir>', 'also write report.md, report.html and results.json (all job results, no models) here, e.g. results/lap')
+    .option('--dry-run', 'list the jobs and exit')
+    .option('-v, --verbose', 'print the jobs’ log lines (epoch losses)')
+    .action(async (recipePath: string | undefined, flags: SweepFlags, cmd: Command) => {
+      if (flags.status || flags.report) {
+        const dir = (flags.status ?? flags.report)!;
+        const m = readManifest(dir);
+        if (flags.status) printStatus(dir, m.jobs);
+        if (flags.report) {
+          const recipe = validateRecipe(m.recipe, `${dir}/sweep.json`);
+          const rep = await writeSweepReport(dir, recipe, m.jobs, flags.publish);
+          process.stdout.write(`wrote ${dir}/report.md, report.html (${rep.done}/${rep.total} jobs)\n${rep.flags.map((f) => `  ⚠ ${f}\n`).join('')}`);
+        }
+        return;
+      }
+      if (!recipePath) throw new Error('sweep: give a recipe file (or --status DIR / --report DIR)');
+      const recipe = loadRecipe(recipePath, { quick: flags.quick });
+      const jobs = expandRecipe(recipe);
+      if (flags.dryRun) {
+        process.stdout.write(jobs.map((j) => `${j.id}${j.deps.length ? `  ← ${j.deps.join(', ')}` : ''}`).join('\n') + `\n${jobs.length} jobs\n`);
+        return;
+      }
+      if (!flags.out) throw new Error('sweep: --out DIR is required (where results and models go)');
+      const dir = resolve(flags.out);
+      await writeManifest(dir, { format: 'prunekit/sweep', recipe, recipePath: resolve(recipePath), quick: !!flags.quick, jobs, createdAt: new Date().toISOString() });
+      let outcome: SweepOutcome;
+      if (flags.redis) {
+        outcome = await runRedisSweep({ url: flags.redis, dir, jobs, queue: flags.queue });
+      } else {
+        const { backend, threads } = globalBackend(cmd);
+        outcome = await runLocalSweep({ dir, jobs, workers: flags.workers, backend, threads, verbose: flags.verbose });
+      }
+      await finish(dir, recipe, jobs, outcome, flags.publish);
+    });
+
+  program
+    .command('worker')
+    .description('take sweep jobs from a BullMQ queue in Redis and run them (the sweep folder must be reachable at the same path)')
+    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
+    .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
+    .option('-c, --concurrency <n>', 'jobs at a time (one process each)', parseIntOption('--concurrency', 1), 1)
+    .option('--lock-ms <ms>', 'job lock; a dead worker’s job is retried after about this long', parseIntOption('--lock-ms', 1000), 60_000)
+    .option('--stalled-ms <ms>', 'how often to look for stalled jobs', parseIntOption('--stalled-ms', 100), 30_000)
+    .action(async (flags: { redis: string; queue: string; concurrency: number; lockMs: number; stalledMs: number }, cmd: Command) => {
+      const { backend, threads } = globalBackend(cmd);
+      await runRedisWorker({ url: flags.redis, queue: flags.queue, concurrency: flags.concurrency, backend, threads, lockDuration: flags.lockMs, stalledInterval: flags.stalledMs });
+    });
+}

@@ -1,0 +1,96 @@
+/**
+ * Local sweep scheduler: runs the jobs of DIR that are not done in N worker processes, each job as
+ * soon as its dependencies are done (dense nets first, then every job that shares them). A failed
+ * job is recorded in DIR/failed/ and its dependants are skipped; the others go on. Kill it at any
+ * point and run it again: finished jobs are kept, the interrupted ones are redone.
+ */
+import { availableParallelism } from 'node:os';
+import type { Job } from './jobs.js';
+import { ChildPool } from './pool.js';
+import { sweepProgress } from './progress.js';
+import { acquireLock, doneResult, writeFailure } from './store.js';
+import { jobFingerprint } from './jobs.js';
+
+export interface LocalSweepOptions {
+  dir: string;
+  jobs: Job[];
+  /** Worker processes (default: defaultWorkers()). */
+  workers?: number;
+  backend?: string;
+  /** wasm threads per worker (default: cores / workers). */
+  threads?: number;
+  verbose?: boolean;
+}
+
+export interface SweepOutcome {
+  ran: string[];
+  skippedDone: number;
+  failed: { id: string; error: string }[];
+  /** Not run because a dependency failed. */
+  blocked: string[];
+}
+
+/** Workers the cores allow: one per 2 cores (each worker uses 2 wasm threads), at least 1. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
+export async function runLocalSweep(o: LocalSweepOptions): Promise<SweepOutcome> {
+  const release = acquireLock(o.dir);
+  const workers = o.workers ?? defaultWorkers();
+  const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / workers));
+  const pool = new ChildPool({ size: workers, backend: o.backend, threads, name: 'local', onLog: (w, id, line) => progress.log(w, id, line) });
+  const done = new Set<string>();
+  for (const j of o.jobs) if (doneResult(o.dir, j)) done.add(j.id);
+  const skippedDone = done.size;
+  const failed = new Map<string, string>();
+  const running = new Map<string, Promise<void>>();
+  const ran: string[] = [];
+  const progress = sweepProgress(workers, o.jobs.length, done.size, { verbose: o.verbose });
+  const onSignal = () => {
+    progress.stop();
+    pool.close();
+    release();
+    process.stderr.write(`\nsweep interrupted: ${done.size}/${o.jobs.length} jobs done are kept in ${o.dir}; run the same command to resume\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const depFailed = (j: Job): boolean => j.deps.some((d) => failed.has(d) || blockedSet.has(d));
+  const blockedSet = new Set<string>();
+  try {
+    for (;;) {
+      for (const j of o.jobs) if (!done.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id) && depFailed(j)) blockedSet.add(j.id);
+      let slot = pool.idle();
+      while (slot >= 0) {
+        const next = o.jobs.find((j) => !done.has(j.id) && !running.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id) && j.deps.every((d) => done.has(d)));
+        if (!next) break;
+        const w = slot;
+        progress.start(w, next.id, done.size, o.jobs.length);
+        const p = pool.run(w, o.dir, next).then(
+          (r) => {
+            done.add(next.id);
+            ran.push(next.id);
+            progress.finish(w, next.id, true, `in ${r.seconds.toFixed(1)} s`, done.size, o.jobs.length);
+          },
+          async (e: Error) => {
+            failed.set(next.id, e.message);
+            await writeFailure(o.dir, { id: next.id, fingerprint: jobFingerprint(next), error: e.message, worker: `local#${w}`, at: new Date().toISOString() });
+            progress.finish(w, next.id, false, `: ${e.message.split('\n')[0]}`, done.size, o.jobs.length);
+          },
+        ).finally(() => running.delete(next.id));
+        running.set(next.id, p);
+        slot = pool.idle();
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.stop();
+    pool.close();
+    release();
+  }
+  return { ran, skippedDone, failed: [...failed].map(([id, error]) => ({ id, error })), blocked: [...blockedSet] };
+}

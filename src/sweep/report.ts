@@ -1,0 +1,279 @@
+/**
+ * Sweep report from the job results in DIR: per experiment a table of mean ± std over seeds with
+ * n, the budgets and the wall time per job; the preconditions that decide whether a comparison can
+ * tell the methods apart (converged dense nets, a teacher stronger than the CE-fine-tuned student,
+ * gaps larger than the spread); the Fourier band-error diagnostics. Markdown through
+ * report/markdown.ts, HTML through report/html.ts.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { ChartSeries, LineChart, ReportDoc, ReportSection, ReportTable } from '../report/doc.js';
+import { writeHtmlReport } from '../report/html.js';
+import { markdownTable } from '../report/markdown.js';
+import { analysisSection, retrainingChart } from '../distill/report.js';
+import type { FrequencyAnalysis } from '../spectral/analysis.js';
+import type { Job } from './jobs.js';
+import type { ExperimentRecipe, FourierRecipe, Recipe, StructuredRecipe, UnstructuredRecipe } from './recipe.js';
+import { readResult, type JobResult } from './store.js';
+import { jobFingerprint } from './jobs.js';
+
+export interface Stat {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export function stat(xs: number[]): Stat {
+  const n = xs.length;
+  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+/** "mean ± std" in percent (2 decimals), "-" when empty. */
+export function pm(s: Stat, scale = 100): string {
+  return s.n === 0 ? '-' : `${(scale * s.mean).toFixed(2)} ± ${(scale * s.std).toFixed(2)}`;
+}
+
+/**
+ * Whether two samples can be told apart: |Δmean| > 2·sqrt(s₁²/n₁ + s₂²/n₂) (two standard errors of the
+ * difference), and both have n ≥ 2 (no spread, no verdict).
+ */
+export function separable(a: Stat, b: Stat): { ok: boolean; gap: number; noise: number } {
+  const noise = 2 * Math.sqrt((a.n > 0 ? a.std ** 2 / a.n : Infinity) + (b.n > 0 ? b.std ** 2 / b.n : Infinity));
+  const gap = Math.abs(a.mean - b.mean);
+  return { ok: a.n >= 2 && b.n >= 2 && gap > noise, gap, noise };
+}
+
+interface Ctx {
+  recipe: Recipe;
+  jobs: Job[];
+  results: Map<string, JobResult>;
+  flags: string[];
+}
+
+const m = (r: JobResult) => r.metrics as Record<string, unknown>;
+const secs = (rs: JobResult[]) => stat(rs.map((r) => r.seconds));
+const sfmt = (s: Stat) => (s.n === 0 ? '-' : `${s.mean.toFixed(1)}`);
+
+function jobsOf<K extends Job['kind']>(c: Ctx, exp: string, kind: K): (Extract<Job, { kind: K }> & { result: JobResult })[] {
+  return c.jobs
+    .filter((j): j is Extract<Job, { kind: K }> => j.kind === kind && j.experiment === exp)
+    .flatMap((j) => (c.results.has(j.id) ? [{ ...j, result: c.results.get(j.id)! }] : []));
+}
+
+function denseSection(c: Ctx): ReportSection {
+  const rows: (string | number)[][] = [];
+  for (const [name, d] of Object.entries(c.recipe.dense)) {
+    const rs = c.jobs.filter((j) => j.kind === 'dense' && j.dense === name).flatMap((j) => (c.results.has(j.id) ? [c.results.get(j.id)!] : []));
+    if (rs.length === 0) continue;
+    const acc = stat(rs.map((r) => Number(m(r).accuracy)));
+    rows.push([name, d.model + (d.widthMultiplier ? ` ×${d.widthMultiplier}` : ''), pm(acc), acc.n, d.minAccuracy !== undefined ? `${(100 * d.minAccuracy).toFixed(1)}` : '-',
+      `${d.steps} × ${d.batchSize} (${d.optimizer.name} ${d.optimizer.lr})`, sfmt(secs(rs))]);
+    if (d.minAccuracy !== undefined && acc.mean < d.minAccuracy) {
+      c.flags.push(`dense '${name}' (${d.model}) reaches ${pm(acc)}% over ${acc.n} seed(s), below the converged baseline ${(100 * d.minAccuracy).toFixed(1)}%: every comparison on it starts from an unconverged net`);
+    }
+    const low = rs.filter((r) => d.minAccuracy !== undefined && Number(m(r).accuracy) < d.minAccuracy);
+    if (low.length > 0 && acc.mean >= (d.minAccuracy ?? 0)) c.flags.push(`dense '${name}': ${low.map((r) => r.id).join(', ')} below ${(100 * d.minAccuracy!).toFixed(1)}%`);
+  }
+  return {
+    heading: 'Dense nets',
+    tables: [{ columns: ['dense', 'model', 'test acc % (mean ± std)', 'n', 'required %', 'budget (steps × batch)', 's/job'], rows }],
+  };
+}
+
+function checkPairs(c: Ctx, what: string, stats: Map<string, Stat>, pairs: [string, string][]): void {
+  for (const [a, b] of pairs) {
+    const sa = stats.get(a);
+    const sb = stats.get(b);
+    if (!sa || !sb || sa.n === 0 || sb.n === 0) continue;
+    const s = separable(sa, sb);
+    if (!s.ok) {
+      c.flags.push(
+        `${what}: ${a} vs ${b} cannot be told apart (gap ${(100 * s.gap).toFixed(2)} pts ≤ 2 standard errors ${(100 * s.noise).toFixed(2)} pts; n = ${sa.n}, ${sb.n})`,
+      );
+    }
+  }
+}
+
+function unstructuredSection(c: Ctx, e: UnstructuredRecipe): ReportSection {
+  const js = jobsOf(c, e.name, 'unstructured');
+  const labels = [...new Set(js.map((j) => String(m(j.result).label)))];
+  const remaining = new Map(labels.map((l) => [l, stat(js.filter((j) => m(j.result).label === l).map((j) => Number(m(j.result).remaining)))]));
+  const table = (which: 'before' | 'after'): ReportTable => ({
+    columns: ['method \\ % remaining', ...labels.map((l) => `${(100 * remaining.get(l)!.mean).toPrecision(3)} (${l})`), 'n', 's/job'],
+    rows: e.methods.map((meth) => {
+      const mine = js.filter((j) => j.method === meth);
+      return [
+        meth,
+        ...labels.map((l) => pm(stat(mine.filter((j) => m(j.result).label === l && m(j.result)[which] !== null).map((j) => 1 - Number(m(j.result)[which]))))),
+        stat(mine.map((j) => j.seed)).n === 0 ? 0 : new Set(mine.map((j) => j.seed)).size,
+        sfmt(secs(mine.map((j) => j.result))),
+      ];
+    }),
+    caption: `${e.name}: test error % ${which === 'after' ? `after ${e.finetune.steps} fine-tuning steps (batch ${e.finetune.batchSize}, ${e.finetune.optimizer.name} ${e.finetune.optimizer.lr})` : 'right after pruning'}; mean ± std over seeds; dense '${e.dense}'`,
+  });
+  const after = table('after');
+  for (const l of labels) {
+    const st = new Map(e.methods.map((meth) => [meth, stat(js.filter((j) => j.method === meth && m(j.result).label === l && m(j.result).after !== null).map((j) => Number(m(j.result).after)))]));
+    const base = e.methods.includes('mp') ? 'mp' : e.methods[0];
+    checkPairs(c, `${e.name} ${l} (after fine-tuning)`, st, e.methods.filter((x) => x !== base && x !== 'rp').map((x) => [x, base] as [string, string]));
+  }
+  const chart: LineChart = {
+    kind: 'line', id: `${e.name}-after`, title: `${e.name}: test error after fine-tuning`, xLabel: '% weights remaining', yLabel: 'test error %', xLog: true, xReverse: true,
+    series: e.methods.map((meth): ChartSeries => {
+      const pts = labels.map((l) => stat(js.filter((j) => j.method === meth && m(j.result).label === l && m(j.result).after !== null).map((j) => 1 - Number(m(j.result).after))));
+      return { label: meth, points: labels.map((l, i) => [100 * remaining.get(l)!.mean, pts[i].n ? 100 * pts[i].mean : null]), yErr: pts.map((p) => (p.n ? 100 * p.std : null)) };
+    }),
+  };
+  return { heading: `${e.name} (unstructured, ${e.dense})`, paragraphs: e.note ? [e.note] : [], tables: [after, table('before')], charts: [chart] };
+}
+
+function structuredSection(c: Ctx, e: StructuredRecipe): ReportSection {
+  const js = jobsOf(c, e.name, 'structured');
+  const tables: ReportTable[] = [];
+  for (const red of e.reductions) {
+    const at = js.filter((j) => j.reduction === red);
+    const acc = (crit: string, k: 'pruned' | 'final' | 'best') => stat(at.filter((j) => j.criterion === crit).map((j) => Number((m(j.result).accuracy as Record<string, number>)[k])));
+    tables.push({
+      columns: ['criterion', 'MACs −%', 'params −%', 'right after pruning %', 'fine-tuned final %', 'fine-tuned best %', 'n', 's/job'],
+      rows: e.criteria.map((crit) => {
+        const mine = at.filter((j) => j.criterion === crit);
+        const r = stat(mine.map((j) => Number((m(j.result).reduction as { macs: number }).macs)));
+        const p = stat(mine.map((j) => Number((m(j.result).reduction as { params: number }).params)));
+        return [crit, r.n ? (100 * r.mean).toFixed(1) : '-', p.n ? (100 * p.mean).toFixed(1) : '-', pm(acc(crit, 'pruned')), pm(acc(crit, 'final')), pm(acc(crit, 'best')), mine.length, sfmt(secs(mine.map((j) => j.result)))];
+      }),
+      caption:
+        `${e.name}: MACs cut target ${100 * red}%; rates ${e.innerOnly ? 'ResNet inner channels only' : 'all groups'}${e.protectLast ? `, last ${e.protectLast} group(s) protected` : ''}, ranking ${e.ranking ?? 'per-layer'}; ` +
+        `fine-tune ${e.finetune.epochs} epochs${e.finetune.stepsPerEpoch ? ` × ${e.finetune.stepsPerEpoch} steps` : ''} (SGD ${e.finetune.lr ?? 0.01}, momentum 0.9, wd 5e-3); mean ± std over seeds`,
+    });
+    for (const k of ['pruned', 'best'] as const) {
+      const st = new Map(e.criteria.map((crit) => [crit, acc(crit, k)]));
+      if (e.criteria.includes('dct')) checkPairs(c, `${e.name} −${100 * red}% MACs (${k === 'pruned' ? 'right after pruning' : 'after fine-tuning'})`, st, e.criteria.filter((x) => x !== 'dct').map((x) => ['dct', x] as [string, string]));
+    }
+  }
+  return { heading: `${e.name} (structured, ${e.dense})`, paragraphs: e.note ? [e.note] : [], tables };
+}
+
+function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
+  const masks = jobsOf(c, e.name, 'fourier-masks');
+  const rt = jobsOf(c, e.name, 'fourier-retrain');
+  const methods = e.stage2.methods;
+  const st2 = e.stage2;
+  const table: ReportTable = {
+    columns: ['sparsity %', 'teacher %', 'after MBP %', ...methods.map((x) => `${x} %`), 'n', 's/job (stage 2)'],
+    rows: [],
+    caption:
+      `${e.name}: test accuracy after stage 2 (${st2.epochs} epochs${st2.stepsPerEpoch ? ` × ${st2.stepsPerEpoch} steps` : ''}, batch ${st2.batchSize}, ${st2.optimizer.name} ${st2.optimizer.lr}); ` +
+      `stage 1 iterative MBP q = ${e.stage1.q ?? 0.2}, ${e.stage1.roundEpochs ?? 1} epoch(s)${e.stage1.roundStepsPerEpoch ? ` × ${e.stage1.roundStepsPerEpoch} steps` : ''} per round; ` +
+      `freq-a: k ${st2.kMax ?? 16} → 1 over ${100 * (st2.cutoffFraction ?? 0.7)}% of steps, ${st2.anchors ?? 2048} anchors; seeds vary teacher, masks and batches; mean ± std`,
+  };
+  const charts: LineChart[] = [];
+  const sections: ReportSection[] = [];
+  for (const sp of e.sparsities) {
+    const mk = masks.filter((j) => j.sparsity === sp);
+    const rs = rt.filter((j) => j.sparsity === sp);
+    const teacher = stat(rs.filter((j) => j.method === methods[0]).map((j) => Number(m(j.result).teacherAccuracy)));
+    const accs = new Map(methods.map((x) => [x, stat(rs.filter((j) => j.method === x).map((j) => Number(m(j.result).accuracy)))]));
+    table.rows.push([100 * sp, pm(teacher), pm(stat(mk.map((j) => Number(m(j.result).accuracyAfterPrune)))), ...methods.map((x) => pm(accs.get(x)!)), new Set(rs.map((j) => j.seed)).size, sfmt(secs(rs.map((j) => j.result)))]);
+    const ce = accs.get('none');
+    if (ce && ce.n > 0 && teacher.n > 0 && teacher.mean <= ce.mean) {
+      c.flags.push(`${e.name} ${100 * sp}%: the teacher (${pm(teacher)}%) is not stronger than the CE-fine-tuned student (${pm(ce)}%): distillation can only pull the student down`);
+    }
+    const order: [string, string][] = [['freq-a', 'plain'], ['plain', 'none'], ['freq-b', 'plain']];
+    checkPairs(c, `${e.name} ${100 * sp}%`, accs, order.filter(([a, b]) => methods.includes(a as never) && methods.includes(b as never)));
+    // band-error diagnostics of the first seed
+    const seed0 = Math.min(...rs.map((j) => j.seed));
+    const m0 = mk.find((j) => j.seed === seed0);
+    const an = m0 ? (m(m0.result).analysis as { dense: FrequencyAnalysis; pruned: FrequencyAnalysis } | null) : null;
+    if (an) {
+      sections.push(analysisSection([an.dense, an.pruned], `${e.name} ${100 * sp}%: dense vs right after MBP (seed ${seed0})`, `fa-${e.name}-${sp}`.replace(/[^a-z0-9-]/gi, '-')));
+      for (const x of methods) {
+        const j = rs.find((q) => q.seed === seed0 && q.method === x);
+        const recs = j ? (m(j.result).analysis as FrequencyAnalysis[]) : [];
+        if (recs.length > 0) charts.push(retrainingChart([an.pruned, ...recs], `rt-${e.name}-${sp}-${x}`.replace(/[^a-z0-9-]/gi, '-'), `${e.name} ${100 * sp}% ${x}: e_low / e_high across retraining (seed ${seed0})`));
+      }
+    }
+  }
+  return { heading: `${e.name} (Fourier two-stage, ${e.dense})`, paragraphs: e.note ? [e.note] : [], tables: [table], charts, ...(sections.length ? { subsections: sections } : {}) } as ReportSection & { subsections?: ReportSection[] };
+}
+
+export interface SweepReport {
+  doc: ReportDoc;
+  markdown: string;
+  flags: string[];
+  done: number;
+  total: number;
+  wallSeconds: number;
+}
+
+/** The report of DIR's finished jobs (unfinished ones are left out and counted). */
+export function buildSweepReport(dir: string, recipe: Recipe, jobs: Job[]): SweepReport {
+  const results = new Map<string, JobResult>();
+  for (const j of jobs) {
+    const r = readResult(dir, j.id);
+    if (r && r.fingerprint === jobFingerprint(j)) results.set(j.id, r);
+  }
+  const c: Ctx = { recipe, jobs, results, flags: [] };
+  const sections: ReportSection[] = [denseSection(c)];
+  const extra: ReportSection[] = [];
+  for (const e of recipe.experiments as ExperimentRecipe[]) {
+    if (e.enabled === false) {
+      sections.push({ heading: `${e.name} (not run)`, paragraphs: [`Listed with "enabled": false. ${e.note ?? ''}`.trim()] });
+      continue;
+    }
+    const s = e.kind === 'unstructured' ? unstructuredSection(c, e) : e.kind === 'structured' ? structuredSection(c, e) : fourierSection(c, e);
+    const sub = (s as ReportSection & { subsections?: ReportSection[] }).subsections;
+    delete (s as ReportSection & { subsections?: ReportSection[] }).subsections;
+    sections.push(s);
+    if (sub) extra.push(...sub);
+  }
+  const wallSeconds = [...results.values()].reduce((a, r) => a + r.seconds, 0);
+  const perKind = new Map<string, JobResult[]>();
+  for (const r of results.values()) perKind.set(r.kind, [...(perKind.get(r.kind) ?? []), r]);
+  const timeTable: ReportTable = {
+    columns: ['job kind', 'jobs done', 'of', 'mean s/job', 'total s'],
+    rows: [...new Set(jobs.map((j) => j.kind))].map((k) => {
+      const rs = perKind.get(k) ?? [];
+      return [k, rs.length, jobs.filter((j) => j.kind === k).length, sfmt(secs(rs)), rs.reduce((a, r) => a + r.seconds, 0).toFixed(0)];
+    }),
+    caption: `Sum of job wall times ${(wallSeconds / 60).toFixed(1)} min (one worker's time; N workers divide it).`,
+  };
+  const pre: ReportSection = {
+    heading: 'Preconditions',
+    paragraphs: c.flags.length === 0 ? ['No precondition flagged: dense nets converged, teachers stronger than the CE students, gaps larger than the spread.'] : c.flags.map((f) => `⚠ ${f}`),
+  };
+  const doc: ReportDoc = {
+    title: `Sweep ${recipe.name}`,
+    meta: { dataset: recipe.dataset + (recipe.limitTrain ? ` (train ${recipe.limitTrain}, test ${recipe.limitTest ?? 'all'})` : ''), seeds: recipe.seeds.join(', '), jobs: `${results.size}/${jobs.length} done` },
+    sections: [pre, ...sections, { heading: 'Wall time', tables: [timeTable] }, ...extra],
+  };
+  const md: string[] = [`# Sweep ${recipe.name}`, '', recipe.description ?? '', '', `Jobs: ${results.size}/${jobs.length} done; dataset ${doc.meta!.dataset}; seeds ${recipe.seeds.join(', ')}.`, ''];
+  for (const s of [pre, ...sections, { heading: 'Wall time', tables: [timeTable] }]) {
+    md.push(`## ${s.heading}`, '');
+    for (const p of s.paragraphs ?? []) md.push(p.startsWith('⚠') ? `- ${p}` : p, '');
+    for (const t of s.tables ?? []) md.push(markdownTable(t), '');
+  }
+  return { doc, markdown: md.join('\n'), flags: c.flags, done: results.size, total: jobs.length, wallSeconds };
+}
+
+/**
+ * Writes report.md and report.html into DIR, and, with `publishDir`, also there together with
+ * results.json (the recipe and every finished job's result: small files meant for results/).
+ */
+export async function writeSweepReport(dir: string, recipe: Recipe, jobs: Job[], publishDir?: string): Promise<SweepReport> {
+  const r = buildSweepReport(dir, recipe, jobs);
+  for (const out of publishDir ? [dir, publishDir] : [dir]) {
+    await writeFileAtomic(join(out, 'report.md'), r.markdown);
+    await writeHtmlReport(join(out, 'report.html'), r.doc);
+  }
+  if (publishDir) {
+    const results = jobs.flatMap((j) => {
+      const x = readResult(dir, j.id);
+      return x && x.fingerprint === jobFingerprint(j) ? [x] : [];
+    });
+    await writeFileAtomic(join(publishDir, 'results.json'), JSON.stringify({ recipe, flags: r.flags, done: r.done, total: r.total, jobSeconds: r.wallSeconds, results }, null, 1) + '\n');
+  }
+  return r;
+}
