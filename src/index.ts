@@ -17,9 +17,9 @@ export { sizeReport, type SizeReport } from './io/sparse-size.js';
 export { countModel, formatCountTable } from './report/count.js';
 export { pruneModel, computeMasks, maskEnforcer, applyMasks, MaskSet, replayRecord, METHOD_NAMES } from './prune/index.js';
 export { pruneFilters, removeChannels, buildChannelGraph, foldBatchNorm } from './structured/index.js';
-export { replayStructuredRecord, readStructuredRecord, sensitivityAnalysis, sensitivityBudget, readRatesFile } from './structured/index.js';
 export { registerLayerHandler, getLayerHandler, registeredLayerClasses, flattenModel } from './graph/index.js';
 export type { LayerHandler, LayerRole, LayerCost, CostIO, SliceIO, KernelFacet } from './graph/index.js';
+export { replayStructuredRecord, readStructuredRecord, sensitivityAnalysis, sensitivityBudget, readRatesFile } from './structured/index.js';
 
 export * as data from './data/index.js';
 export * as models from './models/index.js';

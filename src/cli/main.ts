@@ -10,10 +10,10 @@ import { registerFourierPrune } from './commands/fourier-prune.js';
 import { registerPrune } from './commands/prune.js';
 import { registerDemo } from './commands/demo.js';
 import { registerPruneFilters } from './commands/prune-filters.js';
-import { registerSensitivity } from './commands/sensitivity.js';
 import { registerExport } from './commands/export.js';
 import { registerSweep } from './commands/sweep.js';
 import { abortOpenOutputs } from './outputs.js';
+import { registerSensitivity } from './commands/sensitivity.js';
 
 export function buildProgram(): Command {
   const program = new Command('prunekit')
@@ -31,9 +31,9 @@ export function buildProgram(): Command {
   registerPrune(program);
   registerDemo(program);
   registerPruneFilters(program);
-  registerSensitivity(program);
   registerExport(program);
   registerSweep(program);
+  registerSensitivity(program);
   return program;
 }
 

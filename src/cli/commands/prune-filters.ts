@@ -13,10 +13,10 @@ import { checkOutputFile, datasetInput, realPathOf } from '../../io/output-paths
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, MAP_CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
-import { pruneFilters, RANKINGS, type Ranking } from '../../structured/prune-filters.js';
 import { parseRateExpression } from '../../structured/rates.js';
 import { readRatesFile } from '../../structured/rates-file.js';
 import { SCORE_NORMALIZATIONS, type ScoreNormalization } from '../../structured/budget.js';
+import { pruneFilters, RANKINGS, type Ranking } from '../../structured/prune-filters.js';
 import { STRUCTURED_RECORD_FILE, writeStructuredRecord } from '../../structured/record.js';
 import { inferenceModel, pruneAndFinetune } from '../../structured/pipeline.js';
 import { costTable, docText, pruneFiltersDoc, widthTable } from '../../structured/report.js';
@@ -36,7 +36,7 @@ interface PruneFiltersFlags extends DatasetFlags {
   maxRate?: number;
   roundTo?: number;
   ranking: Ranking;
-  scoreNorm: ScoreNormalization;
+  scoreNormalize: ScoreNormalization;
   steps: number;
   calib: number;
   hook: 'pre-pool' | 'post-pool';
@@ -60,18 +60,13 @@ interface PruneFiltersFlags extends DatasetFlags {
   allowNonfinite?: boolean;
 }
 
-/** The --rates value for pruneFilters: per-layer rates from --rates-file, one number for global ranking (the fraction of channels), else the expression. */
+/** The --rates value for pruneFilters: a single number for global ranking (the fraction of channels), else the expression. */
 function ratesFor(f: PruneFiltersFlags): string | number | Record<string, number> | undefined {
   if (f.ratesFile !== undefined) return readRatesFile(f.ratesFile);
   if (f.rates === undefined || f.ranking !== 'global') return f.rates;
   const list = parseRateExpression(f.rates);
   if (list.length !== 1) throw new Error('--ranking global takes one number in --rates (the fraction of all prunable channels to remove), or a --flops-reduction / --params-reduction budget');
   return list[0];
-}
-
-/** The structured-pruning controls shared by the data and data-free paths. */
-function controlsOf(f: PruneFiltersFlags) {
-  return { ranking: f.ranking, normalize: f.scoreNorm, ignore: f.ignore, maxRate: f.maxRate, roundTo: f.roundTo };
 }
 
 /** Every check on flags and paths that needs no model or data, before anything is loaded or written. */
@@ -96,13 +91,17 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 /** Structured pruning with no data (l1, random): widths, params, MACs and size; no fine-tuning or accuracy. */
 async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel, outTx: FolderTransaction, infTx?: FolderTransaction): Promise<void> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  if (flags.steps > 1) say('(--steps: without --dataset there is no fine-tuning, so the pruning is done in one step)');
+  if (flags.steps > 1) throw new Error('--steps K alternates pruning with fine-tuning, which needs --dataset');
   const { model: pruned, report, record } = await pruneFilters(model, {
     criterion: flags.criterion,
     rates: ratesFor(flags),
+    ranking: flags.ranking,
+    normalize: flags.scoreNormalize,
+    ignore: flags.ignore,
+    maxRate: flags.maxRate,
+    roundTo: flags.roundTo,
     flopsReduction: flags.flopsReduction,
     paramsReduction: flags.paramsReduction,
-    ...controlsOf(flags),
     copyBN: !flags.resetBn,
     seed: flags.seed,
   });
@@ -158,7 +157,7 @@ export function registerPruneFilters(program: Command): void {
     .option('--params-reduction <f>', 'cut trainable parameters by this fraction (one uniform rate, or --ranking global)', parseFloatOption('--params-reduction', 0, 1))
     .option('--rates-file <json>', 'per-layer rates from a rates file (e.g. written by `prunekit sensitivity --budget … --out-rates FILE`)')
     .option('--ranking <how>', 'uniform (one rate for every group) | global (rank normalised channel scores across groups: non-uniform rates for the budget)', parseChoice('--ranking', RANKINGS), 'uniform')
-    .option('--score-norm <how>', `per-group score normalisation for --ranking global: ${SCORE_NORMALIZATIONS.join(' | ')}`, parseChoice('--score-norm', SCORE_NORMALIZATIONS), 'mean')
+    .option('--score-normalize <how>', `per-group score normalisation for --ranking global: ${SCORE_NORMALIZATIONS.join(' | ')}`, parseChoice('--score-normalize', SCORE_NORMALIZATIONS), 'mean')
     .option('--ignore <layers>', 'comma-separated layers whose output channels are never pruned (e.g. the stem conv)', parseNameList('--ignore'))
     .option('--max-rate <r>', 'no channel group loses more than this fraction of its channels', parseFloatOption('--max-rate', 0, 1))
     .option('--round-to <n>', 'kept channels per group rounded up to a multiple of n (e.g. 8 for SIMD-friendly widths)', parseIntOption('--round-to', 1))
@@ -203,9 +202,13 @@ export function registerPruneFilters(program: Command): void {
           prune: {
             criterion: flags.criterion,
             rates: ratesFor(flags),
+            ranking: flags.ranking,
+            normalize: flags.scoreNormalize,
+            ignore: flags.ignore,
+            maxRate: flags.maxRate,
+            roundTo: flags.roundTo,
             flopsReduction: flags.flopsReduction,
             paramsReduction: flags.paramsReduction,
-            ...controlsOf(flags),
             calibBatches: Math.ceil(flags.calib / calibBatchSize),
             calibBatchSize,
             copyBN: !flags.resetBn,

@@ -1,20 +1,23 @@
+import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { prepareModel } from '../../graph/prepare.js';
-import { checkOutputFile, datasetInput } from '../../io/output-paths.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { formatTable } from '../../report/table.js';
 import { CRITERIA, type CriterionName } from '../../structured/criteria/index.js';
+import { parseRateExpression } from '../../structured/rates.js';
 import { writeRatesFile } from '../../structured/rates-file.js';
 import { DEFAULT_SENSITIVITY_RATES, checkRateGrid, checkSensitivityBudget, sensitivityAnalysis, sensitivityBudget } from '../../structured/sensitivity.js';
 import { sensitivityDoc } from '../../structured/sensitivity-report.js';
 import { docText } from '../../structured/report.js';
 import { backendFromFlags } from '../context.js';
 import { addDatasetOptions, resolveModelAndData, type DatasetFlags } from '../dataset.js';
-import { ALLOW_NONFINITE_HELP, FORCE_HELP, loadOptions } from '../outputs.js';
-import { parseChoice, parseFloatOption, parseFractionList, parseIntOption, parseNameList } from '../options.js';
+import { ALLOW_NONFINITE_HELP, loadOptions } from '../outputs.js';
+import { parseChoice, parseFloatOption, parseIntOption, parseNameList } from '../options.js';
 
 interface SensitivityFlags extends DatasetFlags {
   model: string;
+  output?: string;
+  allowNonfinite?: boolean;
   criterion: CriterionName;
   rates: number[];
   subset: number;
@@ -26,16 +29,13 @@ interface SensitivityFlags extends DatasetFlags {
   budget?: number;
   outRates?: string;
   report?: string;
-  output?: string;
-  force?: boolean;
-  allowNonfinite?: boolean;
+  seed: number;
 }
 
-/** A rate grid: comma-separated fractions, ascending (options.ts parses the numbers). */
+/** A rate grid: "0.1,0.3,0.5" or a rate expression such as "[0.1,0.2]+[0.5]" (rates.ts parses the numbers). */
 function parseGrid(v: string): number[] {
-  const list = parseFractionList('--rates')(v);
   try {
-    return checkRateGrid(list);
+    return checkRateGrid(parseRateExpression(v.includes('[') ? v : `[${v}]`));
   } catch (err) {
     throw new InvalidArgumentError(`--rates: ${(err as Error).message}`);
   }
@@ -45,11 +45,9 @@ function checkFlags(f: SensitivityFlags): void {
   if (f.outRates !== undefined && f.budget === undefined) throw new Error('--out-rates writes the rates chosen for --budget: give --budget too');
   if (f.budget !== undefined && !(f.budget > 0 && f.budget < 1)) throw new Error(`--budget must be a MACs reduction in (0, 1), got ${f.budget}`);
   if (f.maxRate !== undefined && f.maxRate >= 1) throw new Error(`--max-rate must be below 1, got ${f.maxRate}`);
-  const inputs = { 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) };
   for (const [flag, path] of [['--report', f.report], ['--out-rates', f.outRates]] as const) {
-    if (path !== undefined) checkOutputFile(path, { flag, inputs, force: f.force });
+    if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) throw new Error(`${flag} '${path}' is a folder; give a file name`);
   }
-  if (f.report !== undefined && f.outRates !== undefined && f.report === f.outRates) throw new Error('--report and --out-rates must be different files');
 }
 
 export function registerSensitivity(program: Command): void {
@@ -69,19 +67,14 @@ export function registerSensitivity(program: Command): void {
     .option('--out-rates <file>', 'write the rates chosen for --budget as a rates file (prune-filters --rates-file)')
     .option('--report <file>', 'also write the table as a self-contained HTML page with a heat map')
     .option('--seed <n>', 'seed for the held-out subset, calibration sample and random criterion', parseIntOption('--seed'), 0)
-    .option('--limit-train <n>', 'use a seeded subset of this many training examples (calibration)', parseIntOption('--limit-train', 1))
     .option('--output <name>', 'multi-output models: the output layer to analyse')
-    .option('--force', FORCE_HELP)
     .option('--allow-nonfinite', ALLOW_NONFINITE_HELP);
   addDatasetOptions(cmd).action(async (flags: SensitivityFlags, cmd: Command) => {
       checkFlags(flags);
       const backend = await backendFromFlags(cmd);
-      const resolved = await resolveModelAndData(flags.model, { ...flags, limitTest: flags.subset }, {
-        needsData: 'sensitivity measures accuracy on held-out images',
-        load: loadOptions(flags),
-      });
-      const data = resolved.data!;
-      const source = resolved.source;
+      const resolved = await resolveModelAndData(flags.model, { ...flags, limitTest: flags.subset }, { needsData: 'sensitivity measures accuracy on held-out images', load: loadOptions(flags) });
+      const { source, data } = resolved;
+      if (!data) throw new Error('sensitivity needs a dataset'); // unreachable: resolveModelAndData throws first
       const model = prepareModel(resolved.model, flags.output);
       if (source === 'zoo') process.stderr.write(`warning: '${flags.model}' is an untrained zoo model\n`);
       try {
