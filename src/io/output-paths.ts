@@ -13,7 +13,7 @@ import { beginFolderTransaction, ensureDirSync, tempPathFor, type FolderTransact
 export const OUTPUT_MARKER = '.prunekit-output';
 
 /** Names prunekit writes into output folders (folders from before the marker are recognised by these). */
-const KNOWN_OUTPUT = /^(model\.json|group\d+-shard\d+of\d+\.bin|results\.json|pruning-record\.json|model\.sparse|report\.html|analysis\.json|fourier-prune\.json|demo-report\.html|model|\.prunekit-output)$/;
+const KNOWN_OUTPUT = /^(model\.json|group\d+-shard\d+of\d+\.bin|results\.json|pruning-record\.json|structured-pruning-record\.json|model\.sparse|report\.html|analysis\.json|fourier-prune\.json|demo-report\.html|model|\.prunekit-output)$/;
 
 export interface OutputCheck {
   /** The flag named in errors, e.g. '--out'. */
