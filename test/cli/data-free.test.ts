@@ -1,39 +1,14 @@
 /** Data-free prune / prune-filters, the default-dataset rule, and model/data mismatch errors from the CLI. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { main } from '../../src/cli/main.js';
+import { cli, cliFailing } from '../helpers/cli.js';
 import { loadModel, saveModel } from '../../src/io/model-folder.js';
 import { writeImageTree } from '../helpers/image-files.js';
 
-const execFileP = promisify(execFile);
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await execFileP(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--backend', 'cpu', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
-
-/** In-process run capturing stderr (for requests that fail before printing to stdout). */
-async function cliFailing(args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(['--backend', 'cpu', ...args]), err: err.join('') };
-  } finally {
-    process.stderr.write = ew;
-  }
-}
 
 const root = mkdtempSync(join(tmpdir(), 'pk-cli-datafree-'));
 const modelDir = join(root, 'm12');

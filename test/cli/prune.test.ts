@@ -4,40 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { main } from '../../src/cli/main.js';
+import { cli, cliFailing } from '../helpers/cli.js';
 import { loadModel, saveModel } from '../../src/io/model-folder.js';
 import { loadSparse } from '../../src/io/sparse.js';
 import { readRecord } from '../../src/prune/record.js';
 
-const execFileP = promisify(execFile);
-
-/** Runs the CLI from the sources in a child process (cpu backend); returns exit code, stdout, stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await execFileP(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--backend', 'cpu', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
-
-/**
- * Runs the CLI in-process capturing stderr only (stdout carries the test runner's own reports);
- * for requests that fail before printing anything to stdout.
- */
-async function cliFailing(args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await main(['--backend', 'cpu', ...args]), err: err.join('') };
-  } finally {
-    process.stderr.write = ew;
-  }
-}
 
 const root = mkdtempSync(join(tmpdir(), 'pk-cli-prune-'));
 const modelDir = join(root, 'dense');

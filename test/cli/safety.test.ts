@@ -5,42 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { main } from '../../src/cli/main.js';
+import { cli, cliFailing as fails } from '../helpers/cli.js';
 import { saveModel } from '../../src/io/model-folder.js';
 
-const execFileP = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'pk-cli-safety-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 const modelDir = join(root, 'dense');
-
-/** In-process run capturing stderr (for requests that fail before printing to stdout). */
-async function fails(args: string[]): Promise<{ code: number; err: string; ms: number }> {
-  const err: string[] = [];
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  const t0 = Date.now();
-  try {
-    return { code: await main(['--backend', 'cpu', ...args]), err: err.join(''), ms: Date.now() - t0 };
-  } finally {
-    process.stderr.write = ew;
-  }
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await execFileP(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--backend', 'cpu', ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
 
 const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((n) => [n, readFileSync(join(dir, n)).toString('base64')]));
 const data = ['--dataset', 'digits', '--limit-train', '120', '--limit-test', '60'];

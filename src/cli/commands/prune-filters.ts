@@ -86,13 +86,9 @@ function checkFlags(f: PruneFiltersFlags): void {
 
 const inputsOf = (f: PruneFiltersFlags) => ({ 'model folder': f.model, 'dataset folder': datasetInput(f.dataset) });
 
-const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-
-/** Structured pruning with no data (l1, random): widths, params, MACs and size; no fine-tuning or accuracy. */
-async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel, outTx: FolderTransaction, infTx?: FolderTransaction): Promise<void> {
-  const say = (s: string) => process.stdout.write(`${s}\n`);
-  if (flags.steps > 1) throw new Error('--steps K alternates pruning with fine-tuning, which needs --dataset');
-  const { model: pruned, report, record } = await pruneFilters(model, {
+/** The pruning options every prune-filters run takes from its flags (with or without data). */
+function pruneOptions(flags: PruneFiltersFlags) {
+  return {
     criterion: flags.criterion,
     rates: ratesFor(flags),
     ranking: flags.ranking,
@@ -103,8 +99,16 @@ async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersMo
     flopsReduction: flags.flopsReduction,
     paramsReduction: flags.paramsReduction,
     copyBN: !flags.resetBn,
-    seed: flags.seed,
-  });
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** Structured pruning with no data (l1, random): widths, params, MACs and size; no fine-tuning or accuracy. */
+async function pruneFiltersDataFree(flags: PruneFiltersFlags, model: tf.LayersModel, outTx: FolderTransaction, infTx?: FolderTransaction): Promise<void> {
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  if (flags.steps > 1) throw new Error('--steps K alternates pruning with fine-tuning, which needs --dataset');
+  const { model: pruned, report, record } = await pruneFilters(model, { ...pruneOptions(flags), seed: flags.seed });
   try {
     const before = sizeReport(model).denseBytes;
     const after = sizeReport(pruned).denseBytes;
@@ -200,18 +204,9 @@ export function registerPruneFilters(program: Command): void {
         const calibBatchSize = Math.min(128, flags.calib);
         const result = await pruneAndFinetune(model, data.train, data.test, {
           prune: {
-            criterion: flags.criterion,
-            rates: ratesFor(flags),
-            ranking: flags.ranking,
-            normalize: flags.scoreNormalize,
-            ignore: flags.ignore,
-            maxRate: flags.maxRate,
-            roundTo: flags.roundTo,
-            flopsReduction: flags.flopsReduction,
-            paramsReduction: flags.paramsReduction,
+            ...pruneOptions(flags),
             calibBatches: Math.ceil(flags.calib / calibBatchSize),
             calibBatchSize,
-            copyBN: !flags.resetBn,
             hook: flags.hook,
             dctK: flags.dctK,
           },
