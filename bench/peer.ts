@@ -15,6 +15,7 @@ export interface StepResult {
   threads: number;
   trainMs: number;
   forwardMs: number;
+  /** process CPU time per step / per forward pass (user + system, all threads) */
   trainCpuMs: number;
   forwardCpuMs: number;
   flops: number;

@@ -21,7 +21,7 @@ import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
 import { runParentOrChild } from './args.js';
-import { peerEnv, ratioLines, runTorch, torchMissing } from './peer.js';
+import { peerEnv, ratioLines, runTorch, torchMissing, type StepResult } from './peer.js';
 import { loadNativeAddon } from '../src/backend/native/addon.js';
 
 interface NetSpec {
@@ -45,19 +45,8 @@ const CPU_FORWARDS: [number, number] = [1, 2];
 const TARGET_RATIO = 4.0;
 const TARGET_SPEEDUP = 1.4;
 
-interface Result {
-  net: string;
-  backend: string;
-  threads: number;
-  trainMs: number;
-  forwardMs: number;
-  /** process CPU time per step / per forward pass (user + system, all threads) */
-  trainCpuMs: number;
-  forwardCpuMs: number;
-  flops: number;
-  detail: string;
-  profile?: string;
-}
+/** One net × backend × threads measurement (bench/peer.ts owns the shape: PyTorch rows are the same). */
+type Result = StepResult;
 
 // ---------------------------------------------------------------------------------------------- child
 
