@@ -54,8 +54,8 @@ export interface StructuredRecipe extends ExperimentBase {
   innerOnly?: boolean;
   /**
    * 'per-layer' (default): one rate for every allowed group, found for the MACs target.
-   * 'global': rank channels across layers — PENDING: needs the global ranking being added to
-   * src/structured/rates.ts (structured-controls issue); recipes list it with enabled: false.
+   * 'global': rank mean-normalised channel scores across the allowed groups until the MACs target
+   * is met (src/structured/budget.ts, Torch-Pruning's global pruning); per-group rates come out uneven.
    */
   ranking?: 'per-layer' | 'global';
   calibBatches?: number;
@@ -138,9 +138,6 @@ export function validateRecipe(raw: unknown, where = 'recipe'): Recipe {
   const problems: string[] = [];
   r.experiments.forEach((e, i) => {
     if (!(e.dense in r.dense)) problems.push(`/experiments/${i}/dense: '${e.dense}' is not a key of /dense (have: ${Object.keys(r.dense).join(', ')})`);
-    if (e.kind === 'structured' && e.ranking === 'global' && e.enabled !== false) {
-      problems.push(`/experiments/${i}/ranking: 'global' needs the cross-layer ranking of src/structured/rates.ts, which this build lacks; set "enabled": false`);
-    }
     if (e.kind === 'unstructured') {
       if ((e.its === undefined) === (e.sparsities === undefined)) problems.push(`/experiments/${i}: give exactly one of 'its' (with 'perIteration') or 'sparsities'`);
       if (e.its && e.perIteration === undefined) problems.push(`/experiments/${i}/perIteration: required with 'its'`);

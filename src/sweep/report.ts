@@ -102,7 +102,7 @@ function unstructuredSection(c: Ctx, e: UnstructuredRecipe): ReportSection {
   const labels = [...new Set(js.map((j) => String(m(j.result).label)))];
   const remaining = new Map(labels.map((l) => [l, stat(js.filter((j) => m(j.result).label === l).map((j) => Number(m(j.result).remaining)))]));
   const table = (which: 'before' | 'after'): ReportTable => ({
-    columns: ['method \\ % remaining', ...labels.map((l) => `${(100 * remaining.get(l)!.mean).toPrecision(3)} (${l})`), 'n', 's/job'],
+    columns: ['method \\ % remaining (cells: test error %)', ...labels.map((l) => `${(100 * remaining.get(l)!.mean).toPrecision(3)} (${l})`), 'n', 's/job'],
     rows: e.methods.map((meth) => {
       const mine = js.filter((j) => j.method === meth);
       return [

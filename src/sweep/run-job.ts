@@ -26,7 +26,7 @@ import { trainModel } from '../train/loop.js';
 import type { OptimizerSpec } from '../train/optimizers.js';
 import { jobFingerprint, type DataSpec, type DenseJob, type FourierMasksJob, type FourierRetrainJob, type Job, type StructuredJob, type UnstructuredJob } from './jobs.js';
 import { artifactDir, readResult, writeResult, type JobResult } from './store.js';
-import { restrictedRates } from './structured-rates.js';
+import { protectedProducers } from './structured-rates.js';
 import type { OptimizerRecipe } from './recipe.js';
 
 const dataCache = new Map<string, Promise<DatasetSplits>>();
@@ -153,12 +153,14 @@ async function runStructured(job: StructuredJob, ctx: RunContext): Promise<Recor
   try {
     const s = job.spec;
     const restricted = s.innerOnly || (s.protectLast ?? 0) > 0;
-    const rates = restricted ? restrictedRates(model, { reduction: job.reduction, protectLast: s.protectLast ?? 0, innerOnly: s.innerOnly ?? false }) : undefined;
+    const ignore = restricted ? protectedProducers(model, { protectLast: s.protectLast ?? 0, innerOnly: s.innerOnly ?? false }).ignore : [];
     const denseAccuracy = Number(depMetrics(ctx.dir, job.deps[0]).accuracy);
     const res = await pruneAndFinetune(model, train, test, {
       prune: {
         criterion: job.criterion as CriterionName,
-        ...(rates ? { rates: rates.rates } : { flopsReduction: job.reduction }),
+        flopsReduction: job.reduction,
+        ignore,
+        ranking: s.ranking === 'global' ? 'global' : 'uniform',
         calibBatches: s.calibBatches ?? 5, calibBatchSize: s.calibBatchSize ?? 128, hook: 'pre-pool',
       },
       finetune: { epochs: s.finetune.epochs, batchSize: s.finetune.batchSize ?? 128, stepsPerEpoch: s.finetune.stepsPerEpoch, lr: s.finetune.lr },
@@ -167,7 +169,7 @@ async function runStructured(job: StructuredJob, ctx: RunContext): Promise<Recor
     });
     res.model.dispose();
     return {
-      criterion: job.criterion, target: job.reduction, rate: rates?.rate ?? res.report.uniformRate ?? null,
+      criterion: job.criterion, ranking: s.ranking ?? 'per-layer', target: job.reduction, rate: res.report.uniformRate ?? null,
       widths: res.report.groups.map((g) => g.kept), reduction: res.report.reduction, macs: res.report.after.macs, params: res.report.after.params,
       accuracy: res.accuracy, finetuneEpochs: s.finetune.epochs, finetuneStepsPerEpoch: s.finetune.stepsPerEpoch ?? null, seconds: res.seconds,
     };

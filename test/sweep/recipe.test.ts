@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadRecipe, mergeOverrides, validateRecipe } from '../../src/sweep/recipe.js';
 import { expandRecipe, jobFingerprint } from '../../src/sweep/jobs.js';
-import { restrictedRates } from '../../src/sweep/structured-rates.js';
+import { protectedProducers } from '../../src/sweep/structured-rates.js';
+import { pruneFilters } from '../../src/structured/prune-filters.js';
 import { createModel } from '../../src/models/index.js';
 import { buildChannelGraph, prunableGroups } from '../../src/structured/graph.js';
-import { structureCost } from '../../src/structured/cost.js';
 import { separable, stat } from '../../src/sweep/report.js';
 import { tinyRecipe } from './fixtures.js';
 
@@ -32,9 +32,9 @@ test('recipe errors point at the field: bad enum, unknown key, missing field, da
   assert.throws(() => validateRecipe(r2), /\/experiments\/0\/dense: 'nope' is not a key of \/dense \(have: mlp\)/);
   const r3 = tinyRecipe() as { experiments: Record<string, unknown>[] };
   r3.experiments.push({ kind: 'structured', name: 'g', dense: 'mlp', criteria: ['l1'], reductions: [0.5], ranking: 'global', finetune: { epochs: 1 } });
-  assert.throws(() => validateRecipe(r3), /\/experiments\/2\/ranking: 'global' needs the cross-layer ranking/);
+  assert.equal(expandRecipe(validateRecipe(r3)).filter((j) => j.id.startsWith('g-')).length, 1);
   (r3.experiments[2] as Record<string, unknown>).enabled = false;
-  assert.doesNotThrow(() => validateRecipe(r3));
+  assert.equal(expandRecipe(validateRecipe(r3)).filter((j) => j.id.startsWith('g-')).length, 0, 'a disabled experiment has no jobs');
 });
 
 test('quick overrides merge objects, replace arrays, and address experiments by name; files are read with clear errors', () => {
@@ -74,19 +74,32 @@ test('expansion: deterministic ids, one dense job per (dense, seed) shared by it
   assert.deepEqual(changed, ['u-s0-mp-sp0.9', 'u-s0-lap-sp0.9', 'u-s1-mp-sp0.9', 'u-s1-lap-sp0.9']);
 });
 
-test('restricted rates: protected last group untouched, ResNet inner channels only, MACs target met', () => {
+test('protected groups: the last group or all but ResNet inner channels are ignored, and both rankings meet the MACs target without touching them', async () => {
   const vgg = createModel('vgg-small', { inputShape: [28, 28, 1], numClasses: 10, seed: 0 });
   const g = buildChannelGraph(vgg);
-  const r = restrictedRates(vgg, { reduction: 0.5, protectLast: 1, innerOnly: false });
-  assert.ok(!('conv6' in r.rates) && 'conv5' in r.rates);
-  const widths = new Map(prunableGroups(g).filter((x) => x.producers[0] in r.rates).map((x) => [x.id, Math.max(1, Math.floor(x.channels * (1 - r.rate)))]));
-  const red = 1 - structureCost(vgg, g, widths).macs / structureCost(vgg, g).macs;
-  assert.ok(red >= 0.5 && Math.abs(red - r.reduction) < 1e-12, `${red}`);
+  const last = prunableGroups(g).at(-1)!;
+  const p = protectedProducers(vgg, { protectLast: 1, innerOnly: false });
+  assert.deepEqual(p.ignore, last.producers);
+  assert.equal(p.prunable, prunableGroups(g).length - 1);
+  for (const ranking of ['uniform', 'global'] as const) {
+    const r = await pruneFilters(vgg, { criterion: 'l1', flopsReduction: 0.5, ignore: p.ignore, ranking });
+    try {
+      assert.equal(r.keep.get(last.id)?.length ?? last.channels, last.channels, `${ranking}: protected group pruned`);
+      assert.ok(r.report.reduction.macs >= 0.5 && r.report.reduction.macs < 0.56, `${ranking}: ${r.report.reduction.macs}`);
+      const rates = r.report.groups.filter((x) => !x.ignored).map((x) => x.kept / x.channels);
+      if (ranking === 'uniform') assert.ok(Math.max(...rates) - Math.min(...rates) < 0.1, `uniform: ${rates}`);
+    } finally {
+      r.model.dispose();
+    }
+  }
   const rn = createModel('resnet20', { inputShape: [28, 28, 1], numClasses: 10, seed: 0 });
-  const rr = restrictedRates(rn, { reduction: 0.5, protectLast: 0, innerOnly: true });
-  assert.deepEqual(Object.keys(rr.rates).sort(), Object.keys(rr.rates).filter((n) => /^layer\d_\d_conv1$/.test(n)).sort());
-  assert.equal(Object.keys(rr.rates).length, 9);
-  assert.throws(() => restrictedRates(vgg, { reduction: 0.5, protectLast: 0, innerOnly: true }), /no ResNet block inner channels/);
+  const rg = buildChannelGraph(rn);
+  const inner = protectedProducers(rn, { protectLast: 0, innerOnly: true });
+  assert.equal(inner.prunable, 9);
+  const allowed = prunableGroups(rg).filter((x) => !x.producers.some((n) => inner.ignore.includes(n)));
+  assert.deepEqual(allowed.flatMap((x) => x.producers).sort(), allowed.flatMap((x) => x.producers).filter((n) => /^layer\d_\d_conv1$/.test(n)).sort());
+  assert.equal(allowed.length, 9);
+  assert.throws(() => protectedProducers(vgg, { protectLast: 0, innerOnly: true }), /no ResNet block inner channels/);
   vgg.dispose();
   rn.dispose();
 });
