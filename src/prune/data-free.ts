@@ -13,7 +13,7 @@ import * as tfc from '@tensorflow/tfjs';
 import { resolveRatios } from './compute.js';
 import type { MaskSet } from './masks.js';
 import { getMethod, METHOD_NAMES } from './methods.js';
-import { levelPruneOptions, pipelineLayers, snapshotWeights, sparsityOf, type LevelResult, type PruneLevel, type ScheduleName } from './pipeline.js';
+import { levelPruneOptions, levelResult, pipelineLayers, pipelinePruneOptions, snapshotWeights, type LevelResult, type PruneLevel, type ScheduleName } from './pipeline.js';
 import { pruneModel } from './prune.js';
 
 export interface DataFreeOptions {
@@ -54,26 +54,8 @@ async function step(
   masks: MaskSet | undefined,
 ): Promise<{ result: LevelResult; masks: MaskSet }> {
   const t0 = performance.now();
-  const { masks: next, record } = pruneModel(model, {
-    method: o.method,
-    ...(asked.ratios !== undefined ? { ratios: asked.ratios } : { sparsity: asked.sparsity }),
-    seed: o.seed,
-    split: o.split,
-    exclude: o.exclude,
-    skipShortcuts: o.skipShortcuts,
-    masks,
-  });
-  const result: LevelResult = {
-    method: o.method,
-    schedule,
-    index,
-    label: asked.label,
-    ratios: asked.ratios,
-    sparsity: asked.sparsity,
-    ...sparsityOf(model, record),
-    seconds: { prune: (performance.now() - t0) / 1000, finetune: 0, eval: 0 },
-    record,
-  };
+  const { masks: next, record } = pruneModel(model, pipelinePruneOptions(o, asked, masks));
+  const result = levelResult(model, { method: o.method, schedule, index, asked }, record, { prune: (performance.now() - t0) / 1000, finetune: 0, eval: 0 });
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   o.log?.(`[${o.method}] ${asked.label}: ${pct(result.remaining)} of weights left (data-free: no accuracy, no fine-tuning)`);
   if (o.onLevel) await o.onLevel(result, model, next);

@@ -234,7 +234,11 @@ export function sparsityOf(model: tf.LayersModel, record: PruningRecord): Pick<L
 }
 
 /** PruneOptions of one pipeline step. */
-export function pipelinePruneOptions(o: PipelineOptions, asked: { ratios?: number[]; sparsity?: number }, masks?: MaskSet): PruneOptions {
+export function pipelinePruneOptions(
+  o: Pick<PipelineOptions, 'method' | 'seed' | 'split' | 'exclude' | 'skipShortcuts' | 'score'> & { train?: ImageSet },
+  asked: { ratios?: number[]; sparsity?: number },
+  masks?: MaskSet,
+): PruneOptions {
   return {
     ...o.score,
     method: o.method,
@@ -245,6 +249,29 @@ export function pipelinePruneOptions(o: PipelineOptions, asked: { ratios?: numbe
     skipShortcuts: o.skipShortcuts,
     masks,
     data: getMethod(o.method).needsData ? o.train : undefined,
+  };
+}
+
+/** The result of one pruned level, from what was asked, the pruning record and what was measured. */
+export function levelResult(
+  model: tf.LayersModel,
+  at: { method: string; schedule: ScheduleName; index: number; asked: { label: string; ratios?: number[]; sparsity?: number } },
+  record: PruningRecord,
+  seconds: LevelResult['seconds'],
+  evals: { before?: EvalSummary; after?: EvalSummary } = {},
+): LevelResult {
+  const { asked } = at;
+  return {
+    method: at.method,
+    schedule: at.schedule,
+    index: at.index,
+    label: asked.label,
+    ratios: asked.ratios,
+    sparsity: asked.sparsity,
+    ...sparsityOf(model, record),
+    ...evals,
+    seconds,
+    record,
   };
 }
 
@@ -283,19 +310,7 @@ async function pruneStep(
     after = await evalSummary(model, o.test, o.evalBatchSize);
     tEval += (performance.now() - t2) / 1000;
   }
-  const result: LevelResult = {
-    method: o.method,
-    schedule,
-    index,
-    label: asked.label,
-    ratios: asked.ratios,
-    sparsity: asked.sparsity,
-    ...sparsityOf(model, record),
-    before,
-    after,
-    seconds: { prune: tPrune, finetune: tFt, eval: tEval },
-    record,
-  };
+  const result = levelResult(model, { method: o.method, schedule, index, asked }, record, { prune: tPrune, finetune: tFt, eval: tEval }, { before, after });
   return { result, masks: next };
 }
 
