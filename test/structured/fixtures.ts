@@ -1,18 +1,30 @@
-/** Small models and helpers shared by the structured-pruning tests. */
+/**
+ * Small models and helpers shared by the structured-pruning tests. Every kernel is drawn from a seeded
+ * Glorot initialiser (each fixture restarts the seed sequence), so a test that depends on the
+ * fixtures' weights sees the same weights on every run.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, randNormal } from '../../src/util/random.js';
 import type { ChannelGraph } from '../../src/structured/graph.js';
 
 type ST = tf.SymbolicTensor;
+let nextSeed = 0;
+/** Restarts the kernel seed sequence (each fixture calls it first). */
+const seedFrom = (base: number) => {
+  nextSeed = base;
+};
+const init = () => tf.initializers.glorotUniform({ seed: nextSeed++ });
 const conv = (filters: number, k = 3, strides = 1, name?: string) =>
-  tf.layers.conv2d({ filters, kernelSize: k, strides, padding: 'same', ...(name ? { name } : {}) });
+  tf.layers.conv2d({ filters, kernelSize: k, strides, padding: 'same', kernelInitializer: init(), ...(name ? { name } : {}) });
+const dense = (units: number, activation?: 'relu') => tf.layers.dense({ units, kernelInitializer: init(), ...(activation ? { activation } : {}) });
 const bn = () => tf.layers.batchNormalization();
 const relu = () => tf.layers.activation({ activation: 'relu' });
 
 export function sequentialNet(): tf.Sequential {
+  seedFrom(100);
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 6, kernelSize: 3, padding: 'same' }),
+      tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init() }),
       bn(),
       relu(),
       tf.layers.maxPooling2d({ poolSize: 2 }),
@@ -20,14 +32,15 @@ export function sequentialNet(): tf.Sequential {
       bn(),
       tf.layers.reLU(),
       tf.layers.flatten(),
-      tf.layers.dense({ units: 7, activation: 'relu' }),
+      dense(7, 'relu'),
       tf.layers.dropout({ rate: 0.5 }),
-      tf.layers.dense({ units: 3 }),
+      dense(3),
     ],
   });
 }
 
 export function vggLike(): tf.LayersModel {
+  seedFrom(200);
   const x = tf.input({ shape: [8, 8, 3] });
   let h: ST = x;
   for (const [f, pool] of [[8, false], [8, true], [12, true]] as const) {
@@ -36,12 +49,13 @@ export function vggLike(): tf.LayersModel {
   }
   h = tf.layers.averagePooling2d({ poolSize: 2 }).apply(h) as ST;
   h = tf.layers.flatten().apply(h) as ST;
-  h = relu().apply(bn().apply(tf.layers.dense({ units: 16 }).apply(h))) as ST;
-  const y = tf.layers.dense({ units: 4 }).apply(h) as ST;
+  h = relu().apply(bn().apply(dense(16).apply(h))) as ST;
+  const y = dense(4).apply(h) as ST;
   return tf.model({ inputs: x, outputs: y });
 }
 
 export function smallResNet(): tf.LayersModel {
+  seedFrom(300);
   const x = tf.input({ shape: [8, 8, 3] });
   let h = relu().apply(bn().apply(conv(8).apply(x))) as ST;
   // identity block
@@ -58,20 +72,21 @@ export function smallResNet(): tf.LayersModel {
   c = bn().apply(conv(12).apply(c)) as ST;
   h = relu().apply(tf.layers.add().apply([h, c])) as ST;
   h = tf.layers.globalAveragePooling2d({}).apply(h) as ST;
-  const y = tf.layers.dense({ units: 3 }).apply(h) as ST;
+  const y = dense(3).apply(h) as ST;
   return tf.model({ inputs: x, outputs: y });
 }
 
 export function concatNet(): tf.LayersModel {
+  seedFrom(400);
   const x = tf.input({ shape: [6, 6, 2] });
   const a = relu().apply(conv(4).apply(x)) as ST;
   const b = relu().apply(conv(5, 1).apply(x)) as ST;
   let h = tf.layers.concatenate({ axis: -1 }).apply([a, b]) as ST;
   h = bn().apply(h) as ST;
-  h = relu().apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(h)) as ST;
+  h = relu().apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthwiseInitializer: init() }).apply(h)) as ST;
   h = relu().apply(conv(6, 1).apply(h)) as ST;
   h = tf.layers.flatten().apply(h) as ST;
-  const y = tf.layers.dense({ units: 3 }).apply(h) as ST;
+  const y = dense(3).apply(h) as ST;
   return tf.model({ inputs: x, outputs: y });
 }
 
