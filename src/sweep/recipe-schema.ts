@@ -32,6 +32,21 @@ const common = {
   note: { type: 'string' },
 } as const;
 
+const schedule = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind'],
+  properties: {
+    kind: { enum: ['constant', 'step', 'cosine'] },
+    unit: { enum: ['epoch', 'step'] },
+    milestones: { type: 'array', items: { type: 'number', minimum: 0 } },
+    gamma: { type: 'number', minimum: 0 },
+    total: { type: 'number', exclusiveMinimum: 0 },
+    minLr: { type: 'number', minimum: 0 },
+    warmup: { type: 'number', minimum: 0 },
+  },
+} as const;
+
 const dense = {
   type: 'object',
   additionalProperties: false,
@@ -42,6 +57,7 @@ const dense = {
     steps: posInt,
     batchSize: posInt,
     optimizer,
+    schedule,
     minAccuracy: { type: 'number', minimum: 0, maximum: 1 },
   },
 } as const;

@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { CriterionName } from '../structured/criteria/types.js';
 import type { KdMode } from '../distill/curriculum.js';
 import type { ZooModelName } from '../models/index.js';
+import { validateSchedule, type ScheduleSpec } from '../train/schedules.js';
 import { RECIPE_SCHEMA } from './recipe-schema.js';
 
 export interface OptimizerRecipe {
@@ -22,6 +23,8 @@ export interface DenseRecipe {
   steps: number;
   batchSize: number;
   optimizer: OptimizerRecipe;
+  /** Learning-rate schedule over the `steps` (train/schedules.ts; default constant). */
+  schedule?: ScheduleSpec;
   /** Precondition: the converged dense net reaches at least this test accuracy. */
   minAccuracy?: number;
 }
@@ -136,6 +139,14 @@ export function validateRecipe(raw: unknown, where = 'recipe'): Recipe {
   }
   const r = raw as Recipe;
   const problems: string[] = [];
+  for (const [name, d] of Object.entries(r.dense)) {
+    if (!d.schedule) continue;
+    try {
+      validateSchedule(d.schedule);
+    } catch (e) {
+      problems.push(`/dense/${name}/schedule: ${(e as Error).message}`);
+    }
+  }
   r.experiments.forEach((e, i) => {
     if (!(e.dense in r.dense)) problems.push(`/experiments/${i}/dense: '${e.dense}' is not a key of /dense (have: ${Object.keys(r.dense).join(', ')})`);
     if (e.kind === 'unstructured') {

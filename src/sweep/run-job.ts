@@ -23,6 +23,7 @@ import { findMasks, retrainMasked } from '../distill/fourier-prune.js';
 import type { KdMode } from '../distill/curriculum.js';
 import { evaluate } from '../train/evaluate.js';
 import { trainModel } from '../train/loop.js';
+import { scheduleForSteps } from '../train/schedules.js';
 import type { OptimizerSpec } from '../train/optimizers.js';
 import { jobFingerprint, type DataSpec, type DenseJob, type FourierMasksJob, type FourierRetrainJob, type Job, type StructuredJob, type UnstructuredJob } from './jobs.js';
 import { artifactDir, readResult, writeResult, type JobResult } from './store.js';
@@ -107,7 +108,7 @@ async function runDense(job: DenseJob, ctx: RunContext): Promise<Record<string, 
     const spe = Math.ceil(train.count / s.batchSize);
     const t = performance.now();
     const h = await trainModel(model, train, {
-      epochs: Math.ceil(s.steps / spe), maxSteps: s.steps, batchSize: s.batchSize, optimizer: optimizerOf(s.optimizer), seed: job.seed, progress: false,
+      epochs: Math.ceil(s.steps / spe), maxSteps: s.steps, batchSize: s.batchSize, optimizer: optimizerOf(s.optimizer), schedule: scheduleForSteps(s.schedule, s.steps, spe), seed: job.seed, progress: false,
       onEpochEnd: (e, logs) => ctx.log?.(`${job.id}: epoch ${e + 1} loss ${logs.loss.toFixed(4)}`),
     });
     const trainSeconds = (performance.now() - t) / 1000;

@@ -89,3 +89,14 @@ export function learningRateAt(spec: ScheduleSpec | undefined, baseLr: number, s
       throw new Error(`unknown schedule kind '${(spec as ScheduleSpec).kind}'`);
   }
 }
+
+/**
+ * The schedule for a run that is cut at `steps` optimiser steps (a `maxSteps` budget): a cosine
+ * without an explicit `total` spans exactly those steps, in the schedule's unit, instead of the
+ * whole epochs the loop was asked for. Other schedules are returned as they are.
+ */
+export function scheduleForSteps(spec: ScheduleSpec | undefined, steps: number, stepsPerEpoch: number): ScheduleSpec | undefined {
+  if (!spec || spec.kind !== 'cosine' || spec.total !== undefined) return spec;
+  const perUnit = (spec.unit ?? 'epoch') === 'epoch' ? Math.max(1, stepsPerEpoch) : 1;
+  return { ...spec, total: steps / perUnit };
+}

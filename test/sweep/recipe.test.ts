@@ -30,6 +30,11 @@ test('recipe errors point at the field: bad enum, unknown key, missing field, da
   const r2 = tinyRecipe() as { experiments: Record<string, unknown>[] };
   r2.experiments[0].dense = 'nope';
   assert.throws(() => validateRecipe(r2), /\/experiments\/0\/dense: 'nope' is not a key of \/dense \(have: mlp\)/);
+  const r4 = tinyRecipe() as { dense: Record<string, Record<string, unknown>> };
+  r4.dense.mlp.schedule = { kind: 'step', gamma: 0.1 };
+  assert.throws(() => validateRecipe(r4), /\/dense\/mlp\/schedule: schedule 'step': needs milestones/);
+  r4.dense.mlp.schedule = { kind: 'cosine', unit: 'step', typo: 1 };
+  assert.throws(() => validateRecipe(r4), /\/dense\/mlp\/schedule: unknown field 'typo'/);
   const r3 = tinyRecipe() as { experiments: Record<string, unknown>[] };
   r3.experiments.push({ kind: 'structured', name: 'g', dense: 'mlp', criteria: ['l1'], reductions: [0.5], ranking: 'global', finetune: { epochs: 1 } });
   assert.equal(expandRecipe(validateRecipe(r3)).filter((j) => j.id.startsWith('g-')).length, 1);

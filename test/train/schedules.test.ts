@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { learningRateAt, validateSchedule } from '../../src/train/schedules.js';
+import { learningRateAt, scheduleForSteps, validateSchedule } from '../../src/train/schedules.js';
 
 const ctx = { stepsPerEpoch: 10, totalSteps: 100 };
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
@@ -59,4 +59,18 @@ test('bad specs are rejected with the field named', () => {
   assert.throws(() => validateSchedule({ kind: 'cosine', total: 0 }), /total/);
   assert.throws(() => validateSchedule({ kind: 'linear' as never }), /unknown schedule kind 'linear'/);
   assert.throws(() => validateSchedule({ kind: 'constant', unit: 'batch' as never }), /unit/);
+});
+
+test('scheduleForSteps: a cosine without a total spans the budgeted steps (the last step is one step short of minLr)', () => {
+  const ctx = { stepsPerEpoch: 10, totalSteps: 50 }; // the loop's whole epochs: 5 × 10
+  const s = scheduleForSteps({ kind: 'cosine', unit: 'step', minLr: 0.001 }, 25, 10)!;
+  assert.equal(s.total, 25);
+  close(learningRateAt(s, 0.1, 24, ctx), 0.001 + (0.099 * (1 + Math.cos((Math.PI * 24) / 25))) / 2);
+  close(learningRateAt(s, 0.1, 25, ctx), 0.001);
+  assert.equal(scheduleForSteps({ kind: 'cosine', minLr: 0 }, 25, 10)!.total, 2.5, 'epoch unit: total in epochs');
+  const explicit = { kind: 'cosine' as const, total: 7 };
+  assert.equal(scheduleForSteps(explicit, 25, 10), explicit);
+  const step = { kind: 'step' as const, milestones: [1] };
+  assert.equal(scheduleForSteps(step, 25, 10), step);
+  assert.equal(scheduleForSteps(undefined, 25, 10), undefined);
 });
