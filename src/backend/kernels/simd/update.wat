@@ -390,4 +390,26 @@
   ;; dst[i] = src[i] for n floats (no overlap).
   (func (export "copyF32") (param $dst i32) (param $src i32) (param $n i32)
     (call $copy (local.get $dst) (local.get $src) (local.get $n)))
+
+  ;; c[r, j] = min(max(c[r, j] + bias[j], lo), hi) for a [rows, cols] matrix; bias only when hasBias ≠ 0.
+  (func (export "biasClamp") (param $c i32) (param $bias i32) (param $hasBias i32) (param $rows i32) (param $cols i32)
+    (param $lo f32) (param $hi f32)
+    (local $r i32) (local $j i32) (local $v f32)
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $col
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (local.set $v (f32.load (local.get $c)))
+            (if (local.get $hasBias)
+              (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))))
+            (f32.store (local.get $c) (f32.min (f32.max (local.get $v) (local.get $lo)) (local.get $hi)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $col)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
 )
