@@ -7,7 +7,8 @@
  * The transposed patches Pᵀ are gathered by prunekit's SIMD module (simd/update.wat: `transpose2d` turns the
  * chunk of x into planes [ci, nb, H, W], then `im2colT` copies shifted rows), so no tfjs-wasm Transpose
  * runs (its narrow transposes are slow). Each chunk's GEMM is the threaded 1×1-conv GEMM of
- * misc/gemm-conv.ts (A = Pᵀ [K, R], B = the chunk of dy [R, co]); chunk results are summed in place. Chunks
+ * misc/gemm-conv.ts (A = Pᵀ [K, R], B = the chunk of dy [R, co]; with K < co the transposed product
+ * dWᵀ = dyᵀ·P, so that the narrower operand is the one XNNPACK packs); chunk results are summed in place. Chunks
  * hold about CHUNK_FLOATS patch values, so that memory stays bounded and XNNPACK's packed dy panel stays in
  * cache. Returns undefined (the caller keeps its conv-formulated kernel) without the SIMD module, with the
  * stock GEMM route (PRUNEKIT_WASM_GEMM=stock), with dilations, or with PRUNEKIT_WASM_FILTER_GRAD=conv.
@@ -49,8 +50,11 @@ export function gemmFilterGrad(backend: WasmBackend, x: Info, dy: Info, g: ConvG
   const inPix = g.inH * g.inW;
   const outPix = g.outH * g.outW;
   const nb = imagesPerChunk(g, chunkFloats);
-  const dW = allocF32(backend, [g.kH, g.kW, g.inC, co]);
-  viewF32(backend, dW).fill(0);
+  // XNNPACK packs the GEMM's right operand (here a fresh tensor every call, ~R·cols elements): pack the
+  // narrower of dy [R, co] and P [R, K], i.e. with K < co (few input channels) compute dWᵀ = dyᵀ·P.
+  const transposed = K < co;
+  const acc = allocF32(backend, transposed ? [co, K] : [K, co]);
+  viewF32(backend, acc).fill(0);
   for (let b0 = 0; b0 < g.batch; b0 += nb) {
     const cur = Math.min(nb, g.batch - b0);
     const R = cur * outPix;
@@ -58,25 +62,35 @@ export function gemmFilterGrad(backend: WasmBackend, x: Info, dy: Info, g: ConvG
     try {
       const planes = allocF32(backend, [g.inC, cur * inPix]);
       temps.push(planes);
-      const patches = allocF32(backend, [1, K, R]);
-      temps.push(patches);
-      const dyChunk = allocF32(backend, [1, R, co]);
-      temps.push(dyChunk);
+      const patchesT = allocF32(backend, [1, K, R]);
+      temps.push(patchesT);
+      const dyPart = allocF32(backend, transposed ? [1, co, R] : [1, R, co]);
+      temps.push(dyPart);
+      const patches = transposed ? allocF32(backend, [1, R, K]) : patchesT;
+      if (transposed) temps.push(patches);
       // pointers after all allocations (the heap may have grown; offsets stay valid)
+      const dySrc = heapPtr(backend, dy) + 4 * b0 * outPix * co;
       simd.transpose2d(heapPtr(backend, x) + 4 * b0 * inPix * g.inC, heapPtr(backend, planes), cur * inPix, g.inC);
-      simd.im2colT(heapPtr(backend, planes), heapPtr(backend, patches), g.inC, cur, g.inH, g.inW, g.kH, g.kW, g.sH, g.sW, g.padTop, g.padLeft, g.outH, g.outW);
+      simd.im2colT(heapPtr(backend, planes), heapPtr(backend, patchesT), g.inC, cur, g.inH, g.inW, g.kH, g.kW, g.sH, g.sW, g.padTop, g.padLeft, g.outH, g.outW);
       // a fresh dy tensor per chunk: tfjs-wasm caches XNNPACK operators (with their packed weights) per filter tensor
-      simd.copyF32(heapPtr(backend, dyChunk), heapPtr(backend, dy) + 4 * b0 * outPix * co, R * co);
-      const prod = gemmViaConv(backend, patches, dyChunk);
+      if (transposed) {
+        simd.transpose2d(heapPtr(backend, patchesT), heapPtr(backend, patches), K, R);
+        simd.transpose2d(dySrc, heapPtr(backend, dyPart), R, co);
+      } else simd.copyF32(heapPtr(backend, dyPart), dySrc, R * co);
+      const prod = transposed ? gemmViaConv(backend, dyPart, patches) : gemmViaConv(backend, patchesT, dyPart);
       if (prod === undefined) throw new Error('prunekit wasm Conv2DBackpropFilter: internal error, the GEMM route is off');
       temps.push(prod);
-      simd.addTo(heapPtr(backend, dW), heapPtr(backend, prod), K * co);
+      simd.addTo(heapPtr(backend, acc), heapPtr(backend, prod), K * co);
     } catch (e) {
-      release(backend, dW);
+      release(backend, acc);
       throw e;
     } finally {
       release(backend, ...temps);
     }
   }
-  return withShape(dW, [g.kH, g.kW, g.inC, co]);
+  if (!transposed) return withShape(acc, [g.kH, g.kW, g.inC, co]);
+  const dW = allocF32(backend, [g.kH, g.kW, g.inC, co]);
+  simd.transpose2d(heapPtr(backend, acc), heapPtr(backend, dW), co, K);
+  release(backend, acc);
+  return dW;
 }
