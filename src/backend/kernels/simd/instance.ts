@@ -21,6 +21,7 @@ export interface SimdKernels {
     sh: number, sw: number, pt: number, pl: number, oh: number, ow: number): void;
   addTo(dst: number, src: number, n: number): void;
   copyF32(dst: number, src: number, n: number): void;
+  colSums(x: number, rows: number, c: number, sum: number): void;
   biasClamp(c: number, bias: number, hasBias: number, rows: number, cols: number, lo: number, hi: number): void;
 }
 

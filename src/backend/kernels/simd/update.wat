@@ -412,4 +412,27 @@
             (br $col)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
+
+  ;; sum[k] += Σ_r x[r, k] in float64 (c % 4 == 0; sum: c doubles, 8-byte aligned): Sum/Mean over leading axes.
+  (func (export "colSums") (param $x i32) (param $rows i32) (param $c i32) (param $sum i32)
+    (local $r i32) (local $k i32) (local $p i32) (local $v v128) (local $s i32)
+    (local.set $p (local.get $x))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (local.set $s (local.get $sum))
+        (block $chDone
+          (loop $ch
+            (br_if $chDone (i32.ge_u (local.get $k) (local.get $c)))
+            (local.set $v (v128.load (local.get $p)))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $v))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $s (i32.add (local.get $s) (i32.const 32)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $ch)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
 )
