@@ -160,3 +160,21 @@ test('Dense training on wasm runs PrunekitDenseTrain and skips the unused input 
   for (const v of layer.weights) v.dispose();
   await tf.setBackend('cpu');
 });
+
+test('GEMM swap: a new wide right operand runs as Cᵀ = Bᵀ·Aᵀ, the same operand again runs direct; both match cpu with bias and clamps', async () => {
+  const { swapPays } = await import('../../src/backend/kernels/misc/gemm-conv.js');
+  assert.ok(swapPays(60, 500, 500), 'Dense 60×500·500×500: packing the weights costs more than moving both operands');
+  assert.ok(!swapPays(288, 100352, 32), 'filter-gradient GEMM: the narrow right operand is packed');
+  for (const activation of ['linear', 'relu', 'relu6'] as const) {
+    const fn = (): tf.Tensor[] => {
+      const a = tf.mul(t([7, 6], 41), 8);
+      const b = t([6, 11], 42);
+      const bias = t([11], 43);
+      const first = tf.fused.matMul({ a, b, bias, activation });
+      const second = tf.fused.matMul({ a, b, bias, activation }); // b seen before: direct route
+      const plain = tf.matMul(tf.reshape(a, [1, 7, 6]), tf.reshape(b, [1, 6, 11]));
+      return [first, second, plain];
+    };
+    await compare(`swap ${activation}`, fn);
+  }
+});

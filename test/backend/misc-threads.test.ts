@@ -53,6 +53,9 @@ async function child(): Promise<void> {
   cases['maxPoolGrad ties'] = () => [
     tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.maxPool(v as tf.Tensor4D, 3, 2, 'same'))))(tf.round(tf.mul(t([2, 9, 9, 3], 3), 2))),
   ];
+  // conv gradients (filter gradient as patches + threaded GEMM), stride 2 and same padding
+  cases['conv2d grads s2 same'] = () =>
+    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([t([3, 9, 8, 6], 12), t([3, 3, 6, 10], 13)]);
   cases['tile + sum'] = () => [tf.sum(tf.tile(t([1, 1, 1, 5], 4), [3, 4, 4, 1]), [0, 1, 2])];
   cases['bn layer'] = () => {
     const layer = tf.layers.batchNormalization({});

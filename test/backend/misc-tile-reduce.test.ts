@@ -35,6 +35,8 @@ const REDUCE: [number[], number | number[], boolean][] = [
   [[7, 9], 1, false], // trailing axis: stock path
   [[2, 3, 4], [1, 0], true],
   [[2, 3, 4], [0, 2], false], // non-contiguous: stock path
+  [[6, 5, 5, 8], [0, 1, 2], false], // columns a multiple of 4: the SIMD module's colSums
+  [[33, 12], 0, true],
 ];
 for (const [shape, axis, keepDims] of REDUCE) {
   test(`Sum and Mean over ${JSON.stringify(axis)} of ${shape} keepDims=${keepDims} match cpu`, async () => {

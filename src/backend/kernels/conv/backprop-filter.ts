@@ -1,6 +1,10 @@
 /**
  * Conv2DBackpropFilter on wasm through XNNPACK.
  *
+ * Default: transposed patches + one threaded GEMM per chunk of images (filter-grad-gemm.ts). The
+ * formulations below are the fallback (no SIMD module, stock GEMM route, dilations, or
+ * PRUNEKIT_WASM_FILTER_GRAD=conv):
+ *
  * dW[ky,kx,ci,co] = Σ_{b,oy,ox} x[b, oy·sH+ky−pT, ox·sW+kx−pL, ci] · dy[b,oy,ox,co] is one forward conv:
  * input = x transposed to [ci,H,W,n] (ci as the batch, the batch as channels), filter = dy transposed to
  * [oh,ow,n,co], dilation = stride, pads (pT, pL) before and whatever makes the output kh×kw after (a
@@ -9,6 +13,7 @@
  * (ci ≤ 3) use patches + one matMul (filter-grad-patches.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { gemmFilterGrad } from './filter-grad-gemm.js';
 import { patchesFilterGrad, PATCHES_MAX_IN_CHANNELS } from './filter-grad-patches.js';
 import { convGeometry, filterGradPadAfter, type ConvGeometry, assertDyShape, type ConvGradAttrs } from './geometry.js';
 import { allocF32, conv2dExplicit, release, runWasmKernel, transpose, viewF32, withShape, type Info, type WasmBackend } from './wasm-heap.js';
@@ -96,6 +101,8 @@ export function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
   const a = args.attrs as unknown as Attrs;
   const g = convGeometry(NAME, x.shape, a.filterShape, a, false);
   assertDyShape(NAME, dy.shape, g, `conv of [${x.shape}] with filter [${a.filterShape}]`);
+  const viaGemm = gemmFilterGrad(backend, x, dy, g);
+  if (viaGemm !== undefined) return viaGemm;
   if (isPlainPointwise(g)) return pointwiseFilterGrad(backend, x, dy, g);
   if (g.inC <= PATCHES_MAX_IN_CHANNELS) return patchesFilterGrad(backend, x, dy, g);
   return convFilterGrad(backend, x, dy, g);

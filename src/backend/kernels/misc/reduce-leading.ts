@@ -1,10 +1,28 @@
 /**
  * Sum and Mean over leading axes (e.g. axes [0,1,2] of NHWC, the bias and batch-norm gradients) as
- * plain column sums over the wasm heap, accumulated in float64. The stock kernels transpose the
+ * plain column sums over the wasm heap, accumulated in float64 (in prunekit's SIMD module, `colSums`, when
+ * the columns are a multiple of 4; else a JS loop). The stock kernels transpose the
  * reduced axes innermost first. Other axis sets, and non-float32 dtypes, go to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasm, viewF32, sizeOf, type TensorInfo } from '../wasm-heap.js';
+import { allocF32, asWasm, release, viewF32, sizeOf, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
+import { heapPtr, simdKernels } from '../simd/instance.js';
+
+/** Column sums of x viewed as [rows, cols] in float64 by the SIMD module, or undefined where it does not apply. */
+function simdColumnSums(backend: WasmBackend, x: TensorInfo, rows: number, cols: number): Float64Array | undefined {
+  const simd = simdKernels(backend);
+  if (simd === undefined || cols % 4 !== 0) return undefined;
+  const scratch = allocF32(backend, [2 * cols]); // cols doubles
+  try {
+    const base = heapPtr(backend, scratch);
+    if (base % 8 !== 0) return undefined;
+    viewF32(backend, scratch).fill(0);
+    simd.colSums(heapPtr(backend, x), rows, cols, base);
+    return new Float64Array(viewF32(backend, scratch).buffer, base, cols).slice();
+  } finally {
+    release(backend, scratch);
+  }
+}
 import type { KernelFn } from './replace-kernel.js';
 
 /** Number of leading axes reduced when `axes` is exactly {0..k-1} (k ≥ 1), else 0. Exported for tests. */
@@ -29,13 +47,16 @@ function makeReduce(kind: 'Sum' | 'Mean', stock: KernelFn | undefined): KernelFn
     const cols = sizeOf(x.shape.slice(k));
     const outShape = keepDims ? x.shape.map((s, i) => (i < k ? 1 : s)) : x.shape.slice(k);
     const out = backend.makeOutput(outShape, 'float32');
-    const src = viewF32(backend, x);
-    const dst = viewF32(backend, out);
-    const acc = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
-      const base = r * cols;
-      for (let c = 0; c < cols; c++) acc[c] += src[base + c];
+    let acc = simdColumnSums(backend, x, rows, cols);
+    if (acc === undefined) {
+      acc = new Float64Array(cols);
+      const src = viewF32(backend, x);
+      for (let r = 0; r < rows; r++) {
+        const base = r * cols;
+        for (let c = 0; c < cols; c++) acc[c] += src[base + c];
+      }
     }
+    const dst = viewF32(backend, out);
     const scale = kind === 'Mean' ? 1 / rows : 1;
     for (let c = 0; c < cols; c++) dst[c] = acc[c] * scale;
     return out;

@@ -16,6 +16,13 @@ export interface SimdKernels {
   bnApply(x: number, y: number, rows: number, c: number, scale: number, shift: number): void;
   bnGradSums(x: number, dy: number, mean: number, rows: number, c: number, sumDy: number, sumDyXc: number): void;
   bnGradApply(x: number, dy: number, dx: number, mean: number, a: number, bx: number, c0: number, rows: number, c: number): void;
+  transpose2d(src: number, dst: number, rows: number, cols: number): void;
+  im2colT(src: number, dst: number, c: number, nb: number, h: number, w: number, kh: number, kw: number,
+    sh: number, sw: number, pt: number, pl: number, oh: number, ow: number): void;
+  addTo(dst: number, src: number, n: number): void;
+  copyF32(dst: number, src: number, n: number): void;
+  colSums(x: number, rows: number, c: number, sum: number): void;
+  biasClamp(c: number, bias: number, hasBias: number, rows: number, cols: number, lo: number, hi: number): void;
 }
 
 interface EmscriptenModule {

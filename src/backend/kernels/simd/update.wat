@@ -210,4 +210,229 @@
             (br $ch)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
+
+  ;; ---- filter gradient as one GEMM (src/backend/kernels/conv/filter-grad-gemm.ts) ----
+
+  ;; dst[i] = 0 for n floats.
+  (func $zero (param $d i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $d) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $d) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $v4done
+      (loop $v4
+        (br_if $v4done (i32.ge_u (local.get $d) (local.get $end4)))
+        (v128.store (local.get $d) (v128.const i32x4 0 0 0 0))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (br $v4)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+        (f32.store (local.get $d) (f32.const 0))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (br $one))))
+
+  ;; dst[i] = src[i] for n floats (no overlap).
+  (func $copy (param $d i32) (param $s i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $d) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $d) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $v4done
+      (loop $v4
+        (br_if $v4done (i32.ge_u (local.get $d) (local.get $end4)))
+        (v128.store (local.get $d) (v128.load (local.get $s)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (br $v4)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+        (f32.store (local.get $d) (f32.load (local.get $s)))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (br $one))))
+
+  ;; dst[c·rows + r] = src[r·cols + c] (2-D transpose of a [rows, cols] matrix), 16 columns at a time so
+  ;; that at most 16 output rows are written concurrently.
+  (func (export "transpose2d") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $c0 i32) (local $c1 i32) (local $r i32) (local $c i32) (local $s i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $c0 (i32.const 0))
+    (block $blocksDone
+      (loop $block
+        (br_if $blocksDone (i32.ge_u (local.get $c0) (local.get $cols)))
+        (local.set $c1 (i32.add (local.get $c0) (i32.const 16)))
+        (if (i32.gt_u (local.get $c1) (local.get $cols)) (then (local.set $c1 (local.get $cols))))
+        (local.set $r (i32.const 0))
+        (block $rowsDone
+          (loop $row
+            (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+            (local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c0)) (i32.const 2))))
+            (local.set $c (local.get $c0))
+            (block $colsDone
+              (loop $col
+                (br_if $colsDone (i32.ge_u (local.get $c) (local.get $c1)))
+                (f32.store
+                  (i32.add (local.get $dst) (i32.add (i32.mul (local.get $c) (local.get $rowBytes)) (i32.shl (local.get $r) (i32.const 2))))
+                  (f32.load (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (i32.const 4)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $col)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $row)))
+        (local.set $c0 (local.get $c1))
+        (br $block))))
+
+  ;; Transposed patches: dst[t, p] with t = (ky·kw + kx)·C + c (HWIO order of the filter) and
+  ;; p = (b·oh + oy)·ow + ox, = x[c, b, oy·sh + ky − pt, ox·sw + kx − pl] (0 outside the input), for a planar
+  ;; input src = [C, nb, h, w]. Output: C·kh·kw rows of nb·oh·ow floats.
+  (func (export "im2colT")
+    (param $src i32) (param $dst i32) (param $C i32) (param $nb i32) (param $h i32) (param $w i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
+    (param $oh i32) (param $ow i32)
+    (local $ky i32) (local $kx i32) (local $c i32) (local $b i32) (local $oy i32) (local $ox i32)
+    (local $ox0 i32) (local $ox1 i32) (local $iy i32) (local $d i32) (local $rowSrc i32) (local $plane i32)
+    (local $rowBytes i32) (local $sw4 i32)
+    (local.set $d (local.get $dst))
+    (local.set $rowBytes (i32.shl (local.get $ow) (i32.const 2)))
+    (local.set $sw4 (i32.shl (local.get $sw) (i32.const 2)))
+    (local.set $ky (i32.const 0))
+    (block $kyDone
+      (loop $kyLoop
+        (br_if $kyDone (i32.ge_u (local.get $ky) (local.get $kh)))
+        (local.set $kx (i32.const 0))
+        (block $kxDone
+          (loop $kxLoop
+            (br_if $kxDone (i32.ge_u (local.get $kx) (local.get $kw)))
+            ;; valid outputs along x: ox·sw + kx − pl ∈ [0, w)
+            (local.set $ox0 (i32.const 0))
+            (block $f0
+              (loop $l0
+                (br_if $f0 (i32.ge_s (local.get $ox0) (local.get $ow)))
+                (br_if $f0 (i32.ge_s (i32.sub (i32.add (i32.mul (local.get $ox0) (local.get $sw)) (local.get $kx)) (local.get $pl)) (i32.const 0)))
+                (local.set $ox0 (i32.add (local.get $ox0) (i32.const 1)))
+                (br $l0)))
+            (local.set $ox1 (local.get $ox0))
+            (block $f1
+              (loop $l1
+                (br_if $f1 (i32.ge_s (local.get $ox1) (local.get $ow)))
+                (br_if $f1 (i32.ge_s (i32.sub (i32.add (i32.mul (local.get $ox1) (local.get $sw)) (local.get $kx)) (local.get $pl)) (local.get $w)))
+                (local.set $ox1 (i32.add (local.get $ox1) (i32.const 1)))
+                (br $l1)))
+            (local.set $c (i32.const 0))
+            (block $cDone
+              (loop $cLoop
+                (br_if $cDone (i32.ge_u (local.get $c) (local.get $C)))
+                (local.set $b (i32.const 0))
+                (block $bDone
+                  (loop $bLoop
+                    (br_if $bDone (i32.ge_u (local.get $b) (local.get $nb)))
+                    (local.set $plane (i32.mul (i32.add (i32.mul (local.get $c) (local.get $nb)) (local.get $b)) (local.get $h)))
+                    (local.set $oy (i32.const 0))
+                    (block $oyDone
+                      (loop $oyLoop
+                        (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $oh)))
+                        (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $ky)) (local.get $pt)))
+                        (if (i32.or (i32.lt_s (local.get $iy) (i32.const 0)) (i32.ge_s (local.get $iy) (local.get $h)))
+                          (then (call $zero (local.get $d) (local.get $ow)))
+                          (else
+                            ;; address of x[c, b, iy, kx − pl] (+ 4·ox·sw for output ox)
+                            (local.set $rowSrc (i32.add (local.get $src)
+                              (i32.shl (i32.sub (i32.add (i32.mul (i32.add (local.get $plane) (local.get $iy)) (local.get $w)) (local.get $kx)) (local.get $pl)) (i32.const 2))))
+                            (call $zero (local.get $d) (local.get $ox0))
+                            (if (i32.eq (local.get $sw) (i32.const 1))
+                              (then
+                                (call $copy
+                                  (i32.add (local.get $d) (i32.shl (local.get $ox0) (i32.const 2)))
+                                  (i32.add (local.get $rowSrc) (i32.shl (local.get $ox0) (i32.const 2)))
+                                  (i32.sub (local.get $ox1) (local.get $ox0))))
+                              (else
+                                (local.set $ox (local.get $ox0))
+                                (block $oxDone
+                                  (loop $oxLoop
+                                    (br_if $oxDone (i32.ge_s (local.get $ox) (local.get $ox1)))
+                                    (f32.store (i32.add (local.get $d) (i32.shl (local.get $ox) (i32.const 2)))
+                                      (f32.load (i32.add (local.get $rowSrc) (i32.mul (local.get $ox) (local.get $sw4)))))
+                                    (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                                    (br $oxLoop)))))
+                            (call $zero (i32.add (local.get $d) (i32.shl (local.get $ox1) (i32.const 2))) (i32.sub (local.get $ow) (local.get $ox1)))))
+                        (local.set $d (i32.add (local.get $d) (local.get $rowBytes)))
+                        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+                        (br $oyLoop)))
+                    (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                    (br $bLoop)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $cLoop)))
+            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+            (br $kxLoop)))
+        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+        (br $kyLoop))))
+
+  ;; dst[i] += src[i] for n floats.
+  (func (export "addTo") (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $v4done
+      (loop $v4
+        (br_if $v4done (i32.ge_u (local.get $dst) (local.get $end4)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $v4)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (br $one))))
+
+  ;; dst[i] = src[i] for n floats (no overlap).
+  (func (export "copyF32") (param $dst i32) (param $src i32) (param $n i32)
+    (call $copy (local.get $dst) (local.get $src) (local.get $n)))
+
+  ;; c[r, j] = min(max(c[r, j] + bias[j], lo), hi) for a [rows, cols] matrix; bias only when hasBias ≠ 0.
+  (func (export "biasClamp") (param $c i32) (param $bias i32) (param $hasBias i32) (param $rows i32) (param $cols i32)
+    (param $lo f32) (param $hi f32)
+    (local $r i32) (local $j i32) (local $v f32)
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $col
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (local.set $v (f32.load (local.get $c)))
+            (if (local.get $hasBias)
+              (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))))
+            (f32.store (local.get $c) (f32.min (f32.max (local.get $v) (local.get $lo)) (local.get $hi)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $col)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; sum[k] += Σ_r x[r, k] in float64 (c % 4 == 0; sum: c doubles, 8-byte aligned): Sum/Mean over leading axes.
+  (func (export "colSums") (param $x i32) (param $rows i32) (param $c i32) (param $sum i32)
+    (local $r i32) (local $k i32) (local $p i32) (local $v v128) (local $s i32)
+    (local.set $p (local.get $x))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (local.set $s (local.get $sum))
+        (block $chDone
+          (loop $ch
+            (br_if $chDone (i32.ge_u (local.get $k) (local.get $c)))
+            (local.set $v (v128.load (local.get $p)))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $v))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $s (i32.add (local.get $s) (i32.const 32)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $ch)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
 )
