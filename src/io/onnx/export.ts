@@ -5,11 +5,15 @@
  * NCHW; the model input is NHWC like TF.js (one Transpose after it) or NCHW (`inputLayout: 'nchw'`),
  * and rank-4 outputs come back in the same layout as the input. The batch dimension is symbolic ('N').
  *
+ * Layer weights are emitted once per layer (a layer shared by several calls reuses its initializers) and,
+ * with `quantize`, stored quantized and dequantized in the graph.
+ *
  * Every layer class is checked before anything is emitted, and the whole file is built in memory
  * before `writeOnnx` writes it atomically, so an unsupported layer leaves nothing behind.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../atomic.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../quantize.js';
 import type { OnnxEmitContext, OnnxEmitterTable } from './emitter.js';
 import { ONNX_EMITTERS } from './emitters.js';
 import { OnnxGraphBuilder, type OnnxValue } from './graph.js';
@@ -19,6 +23,11 @@ export type OnnxInputLayout = 'nhwc' | 'nchw';
 export interface OnnxExportOptions {
   /** Layout of rank-4 model inputs and outputs (default 'nhwc', as TF.js). */
   inputLayout?: OnnxInputLayout;
+  /**
+   * Store layer weights quantized as TF.js's quantized folders do (uint8 | uint16 | float16, per tensor,
+   * pruned zeros exactly 0) and dequantize them in the graph (see OnnxGraphBuilder.weight).
+   */
+  quantize?: WeightQuantization;
   /** Emitters by Keras class name (default ONNX_EMITTERS). */
   emitters?: OnnxEmitterTable;
 }
@@ -96,6 +105,7 @@ function contextFor(layer: tf.layers.Layer, graph: OnnxGraphBuilder): OnnxEmitCo
     config: layer.getConfig() as Record<string, unknown>,
     weight,
     requireWeight: (r) => weight(r) ?? fail(`has no '${r}' weight`),
+    initializer: (r, data, dims, o) => graph.weight(`${layer.name}/${r}`, data, dims, o?.quantize ?? true),
     fail,
   };
 }
@@ -105,8 +115,11 @@ export function exportOnnx(model: tf.LayersModel, opts: OnnxExportOptions = {}):
   const emitters = opts.emitters ?? ONNX_EMITTERS;
   const layout = opts.inputLayout ?? 'nhwc';
   if (layout !== 'nhwc' && layout !== 'nchw') throw new Error(`export: input layout must be nhwc or nchw, got '${String(layout)}'`);
+  if (opts.quantize !== undefined && !(WEIGHT_QUANTIZATIONS as readonly string[]).includes(opts.quantize)) {
+    throw new Error(`export: quantize must be one of ${WEIGHT_QUANTIZATIONS.join(', ')}, got '${String(opts.quantize)}'`);
+  }
   checkOnnxExportable(model, emitters);
-  const graph = new OnnxGraphBuilder();
+  const graph = new OnnxGraphBuilder({ quantize: opts.quantize });
   const memo = new Map<string, OnnxValue[]>();
   const graphInputs: { name: string; dims: (number | string)[] }[] = [];
   const keras4ToLayout = (shape: (number | null)[]): (number | string)[] => {
