@@ -14,6 +14,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../atomic.js';
 import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../quantize.js';
+import { evaluateCallGraph, INPUT_CLASS, modelOutputs, reachableLayers, type SymbolicLike } from '../../models/call-graph.js';
 import type { OnnxEmitContext, OnnxEmitterTable } from './emitter.js';
 import { ONNX_EMITTERS } from './emitters.js';
 import { OnnxGraphBuilder, type OnnxValue } from './graph.js';
@@ -30,41 +31,6 @@ export interface OnnxExportOptions {
   quantize?: WeightQuantization;
   /** Emitters by Keras class name (default ONNX_EMITTERS). */
   emitters?: OnnxEmitterTable;
-}
-
-interface SymbolicLike {
-  sourceLayer: tf.layers.Layer;
-  nodeIndex: number;
-  tensorIndex: number;
-  shape: (number | null)[];
-}
-
-interface NodeLike {
-  inputTensors: SymbolicLike[];
-}
-
-const INPUT_CLASS = 'InputLayer';
-
-function inboundNode(layer: tf.layers.Layer, index: number): NodeLike {
-  const node = (layer.inboundNodes as unknown as NodeLike[])[index];
-  if (!node) throw new Error(`export: layer '${layer.name}' has no call node ${index}`);
-  return node;
-}
-
-/** Layers reachable from the model outputs, in discovery order. */
-function reachableLayers(model: tf.LayersModel): tf.layers.Layer[] {
-  const seen = new Map<string, tf.layers.Layer>();
-  const stack = [...(model.outputs as unknown as SymbolicLike[])];
-  const visitedNodes = new Set<string>();
-  while (stack.length) {
-    const st = stack.pop()!;
-    const key = `${st.sourceLayer.name}#${st.nodeIndex}`;
-    if (visitedNodes.has(key)) continue;
-    visitedNodes.add(key);
-    seen.set(st.sourceLayer.name, st.sourceLayer);
-    if (st.sourceLayer.getClassName() !== INPUT_CLASS) stack.push(...inboundNode(st.sourceLayer, st.nodeIndex).inputTensors);
-  }
-  return [...seen.values()];
 }
 
 /** Layers of `model` whose class has no ONNX emitter. */
@@ -120,36 +86,20 @@ export function exportOnnx(model: tf.LayersModel, opts: OnnxExportOptions = {}):
   }
   checkOnnxExportable(model, emitters);
   const graph = new OnnxGraphBuilder({ quantize: opts.quantize });
-  const memo = new Map<string, OnnxValue[]>();
   const graphInputs: { name: string; dims: (number | string)[] }[] = [];
   const keras4ToLayout = (shape: (number | null)[]): (number | string)[] => {
     const d = shape.map((v, i) => (i === 0 ? 'N' : (v ?? `d${i}`)));
     return shape.length === 4 && layout === 'nchw' ? [d[0], d[3], d[1], d[2]] : d;
   };
-
-  const resolve = (st: SymbolicLike): OnnxValue => {
-    const layer = st.sourceLayer;
-    const key = `${layer.name}#${st.nodeIndex}`;
-    let outs = memo.get(key);
-    if (!outs) {
-      if (layer.getClassName() === INPUT_CLASS) {
-        const name = graph.unique(layer.name);
-        graphInputs.push({ name, dims: keras4ToLayout(st.shape) });
-        const inner = st.shape.length === 4 && layout === 'nhwc' ? graph.node('Transpose', [name], { perm: [0, 3, 1, 2] }, `${layer.name}/nchw`) : name;
-        outs = [{ name: inner, shape: st.shape }];
-      } else {
-        const inputs = inboundNode(layer, st.nodeIndex).inputTensors.map(resolve);
-        outs = emitters[layer.getClassName()](inputs, contextFor(layer, graph));
-      }
-      memo.set(key, outs);
-    }
-    const v = outs[st.tensorIndex];
-    if (!v) throw new Error(`export: layer '${layer.name}' (${layer.getClassName()}) produced no output ${st.tensorIndex}`);
-    return v;
+  const inputValue = (st: SymbolicLike): OnnxValue => {
+    const name = graph.unique(st.sourceLayer.name);
+    graphInputs.push({ name, dims: keras4ToLayout(st.shape) });
+    const inner = st.shape.length === 4 && layout === 'nhwc' ? graph.node('Transpose', [name], { perm: [0, 3, 1, 2] }, `${st.sourceLayer.name}/nchw`) : name;
+    return { name: inner, shape: st.shape };
   };
-
-  const graphOutputs = (model.outputs as unknown as SymbolicLike[]).map((st) => {
-    const v = resolve(st);
+  const values = evaluateCallGraph<OnnxValue>(model, inputValue, (layer, _node, inputs) => emitters[layer.getClassName()](inputs, contextFor(layer, graph)));
+  const graphOutputs = modelOutputs(model).map((st, i) => {
+    const v = values[i];
     const hint = `${st.sourceLayer.name}_output`;
     const name =
       v.shape.length === 4 && layout === 'nhwc'
