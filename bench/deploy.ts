@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   const sizeCols = ['net', 'variant', 'dense f32', 'gzip', 'sparse+gzip', 'uint8', 'uint8+gzip', 'float16', 'ONNX', 'ONNX+gzip', 'ONNX uint8'];
   const sizeCaption = 'weight / file sizes (filter pruning makes the dense layers smaller; sparse formats pay off for unstructured pruning)';
   const browserCols = ['net', 'variant', 'engine in Chromium', 'MACs ratio', `b${browserBatch} ms`, 'speedup', 'speedup / MACs ratio'];
-  const browserCaption = `headless ${userAgent || 'Chromium'}, BN-folded models, batch ${browserBatch}, median of ${runs} runs after 1 warm-up (each model in turn, not interleaved)`;
+  const browserCaption = `headless ${userAgent || 'Chromium'}, BN-folded models, batch ${browserBatch}, median of ${runs} interleaved runs after 1 warm-up`;
   process.stdout.write(formatTable({ columns, rows: latRows, caption }) + '\n\n');
   if (browserRows.length) process.stdout.write(formatTable({ columns: browserCols, rows: browserRows, caption: browserCaption }) + '\n\n');
   process.stdout.write(formatTable({ columns: sizeCols, rows: sizeRows, caption: sizeCaption }) + '\n');
