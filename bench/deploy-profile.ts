@@ -29,16 +29,25 @@ interface OrtEvent {
   cat: string;
   name: string;
   dur: number;
-  args?: { op_name?: string; output_type_shape?: unknown[] };
+  args?: { op_name?: string; output_type_shape?: unknown[]; input_type_shape?: unknown[] };
 }
 
-function topRows(m: Map<string, { us: number; n: number }>, runs: number, top: number): (string | number)[][] {
+/** Multiply-adds of a Conv node from the shapes onnxruntime reports (after its transforms, so NCHWc padding counts). */
+function convMacs(e: OrtEvent): number {
+  const dims = (v: unknown) => (v && typeof v === 'object' ? (Object.values(v)[0] as number[]) : []);
+  const out = dims(e.args?.output_type_shape?.[0]);
+  const w = dims(e.args?.input_type_shape?.[1]);
+  if (out.length !== 4 || w.length !== 4) return 0;
+  return out.reduce((a, b) => a * b, 1) * w[1] * w[2] * w[3];
+}
+
+function topRows(m: Map<string, { us: number; n: number; macs?: number }>, runs: number, top: number): (string | number)[][] {
   const total = [...m.values()].reduce((a, b) => a + b.us, 0);
   return [...m.entries()]
     .sort((a, b) => b[1].us - a[1].us)
     .slice(0, top)
-    .map(([k, v]) => [k, v.n / runs, (v.us / runs / 1000).toFixed(3), `${((100 * v.us) / total).toFixed(1)}%`])
-    .concat([['total', '', (total / runs / 1000).toFixed(3), '100%']]);
+    .map(([k, v]) => [k, v.n / runs, (v.us / runs / 1000).toFixed(3), `${((100 * v.us) / total).toFixed(1)}%`, v.macs ? (v.macs / v.us / 1000).toFixed(1) : ''])
+    .concat([['total', '', (total / runs / 1000).toFixed(3), '100%', '']]);
 }
 
 async function main(): Promise<void> {
@@ -80,8 +89,8 @@ async function main(): Promise<void> {
     await session.release();
     const file = readdirFirst(dir, 'p');
     const events = JSON.parse(readFileSync(file, 'utf8')) as OrtEvent[];
-    const byOp = new Map<string, { us: number; n: number }>();
-    const byNode = new Map<string, { us: number; n: number }>();
+    const byOp = new Map<string, { us: number; n: number; macs?: number }>();
+    const byNode = new Map<string, { us: number; n: number; macs?: number }>();
     // the first 2 runs are warm-up: keep the last `runs` runs' node events
     const nodeEvents = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
     const perRun = nodeEvents.length / (runs + 2);
@@ -89,13 +98,14 @@ async function main(): Promise<void> {
       const op = e.args?.op_name ?? '?';
       const shapeText = JSON.stringify(e.args?.output_type_shape ?? []).replace(/"float":|[{}"]/g, '');
       for (const [m, k] of [[byOp, op], [byNode, `${e.name.replace(/_kernel_time$/, '')} ${op} ${shapeText}`]] as const) {
-        const cur = m.get(k) ?? { us: 0, n: 0 };
+        const cur = m.get(k) ?? { us: 0, n: 0, macs: 0 };
         cur.us += e.dur;
         cur.n += 1;
+        if (op === 'Conv') cur.macs = (cur.macs ?? 0) + convMacs(e);
         m.set(k, cur);
       }
     }
-    const cols = ['op / node', 'calls per run', 'ms per run', 'share'];
+    const cols = ['op / node', 'calls per run', 'ms per run', 'share', 'GMAC/s (Conv, shapes as run)'];
     process.stdout.write(formatTable({ columns: cols, rows: topRows(byOp, runs, top), caption: `onnxruntime-node (${ortThreads} thread): ${wall.toFixed(2)} ms per run wall, by op type after ORT's transforms` }) + '\n\n');
     process.stdout.write(formatTable({ columns: cols, rows: topRows(byNode, runs, top), caption: 'onnxruntime-node: slowest nodes' }) + '\n\n');
   } finally {
@@ -130,7 +140,7 @@ async function main(): Promise<void> {
       cur.n += v.n;
       byName.set(n, cur);
     }
-    const cols = ['kernel', 'calls per run', 'ms per run', 'share'];
+    const cols = ['kernel', 'calls per run', 'ms per run', 'share', ''];
     process.stdout.write(formatTable({ columns: cols, rows: topRows(byName, runs, top), caption: `tfjs-${backend.name} (${backend.threads} threads, tf.profile, ${fused ? 'fusedPredict' : 'predict'}): ${wall.toFixed(2)} ms per profiled run wall, by kernel` }) + '\n\n');
     process.stdout.write(formatTable({ columns: cols, rows: topRows(byKernel, runs, top), caption: `tfjs-${backend.name}: slowest kernels by output shape` }) + '\n');
     x.dispose();

@@ -21,7 +21,10 @@
  * Flags: --runs N (timed runs at batch 64, default 7; batch 1 uses 4×), --models a,b, --threads N
  * (wasm threads, default 2), --ort-threads N (onnxruntime intra-op threads, default 1: on a loaded shared
  * machine a second intra-op thread made onnxruntime 1.5–3× slower), --backend, --markdown (also print
- * the README tables), --round-to K (0 = no rounded variants).
+ * the README tables), --round-to K (0 = no rounded variants), --rewarm N (untimed calls of a model right
+ * before each of its timed calls, default 1: each timed call finds that model warm in the caches, as a
+ * model serving requests in a loop does, while rounds stay interleaved across the models; 0 = cold, as
+ * the first bench).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -80,6 +83,8 @@ async function main(): Promise<void> {
   const roundTo = Number(args.get('round-to') ?? 16);
   if (!Number.isInteger(roundTo) || roundTo < 0) throw new Error(`--round-to must be an integer ≥ 0, got ${args.get('round-to')}`);
   const browserBatch = Number(args.get('browser-batch') ?? 16);
+  const rewarm = Number(args.get('rewarm') ?? 1);
+  if (!Number.isInteger(rewarm) || rewarm < 0) throw new Error(`--rewarm must be an integer ≥ 0, got ${args.get('rewarm')}`);
   const chromium = args.has('no-browser') ? undefined : findChromium();
   const names = (args.get('models') ?? 'vgg11,vgg-small,mobilenet').split(',') as ZooModelName[];
   const loadBefore = load();
@@ -128,12 +133,12 @@ async function main(): Promise<void> {
       ...variants.map((v) => ({ label: `${v.label}, folded`, model: v.folded })),
       ...variants.map((v) => ({ label: `${v.label}, fused`, model: v.form, run: byFused })),
     ];
-    const [w1] = compareLatency(tfjsModels, SHAPE, [1], { warmup: 3, runs: 4 * runs, seed: 1 });
-    const [w64] = compareLatency(tfjsModels, SHAPE, [64], { warmup: 1, runs, seed: 1 });
+    const [w1] = compareLatency(tfjsModels, SHAPE, [1], { warmup: 3, runs: 4 * runs, seed: 1, rewarm });
+    const [w64] = compareLatency(tfjsModels, SHAPE, [64], { warmup: 1, runs, seed: 1, rewarm });
     process.stderr.write(`bench:deploy: ${name}: timing onnxruntime-node (load ${load()})\n`);
     const ortModels = variants.map((v) => ({ label: v.label, bytes: v.onnx }));
-    const [o1] = await compareOnnxLatency(ortModels, SHAPE, [1], { warmup: 3, runs: 4 * runs, seed: 1, threads: ortThreads });
-    const [o64] = await compareOnnxLatency(ortModels, SHAPE, [64], { warmup: 1, runs, seed: 1, threads: ortThreads });
+    const [o1] = await compareOnnxLatency(ortModels, SHAPE, [1], { warmup: 3, runs: 4 * runs, seed: 1, threads: ortThreads, rewarm });
+    const [o64] = await compareOnnxLatency(ortModels, SHAPE, [64], { warmup: 1, runs, seed: 1, threads: ortThreads, rewarm });
     const n = variants.length;
     const wasmTarget = (r: number) => (r === 0.5 ? WASM_TARGET : undefined);
     const engines: { engine: string; b1: LatencyRow; b64: LatencyRow; off: number; target: (rate: number) => number | undefined }[] = [
@@ -181,7 +186,7 @@ async function main(): Promise<void> {
   const columns = ['net', 'variant', 'engine', 'MACs ratio', 'b1 ms', 'b1 speedup', 'b64 ms', 'b64 speedup', 'b64 speedup / MACs ratio', 'target'];
   const caption =
     `tfjs ${backend.name} (${backend.threads} threads) and onnxruntime-node (${ortThreads} intra-op thread${ortThreads > 1 ? 's' : ''}), input ${SHAPE.join('×')}, ` +
-    `median of ${4 * runs} (batch 1) / ${runs} (batch 64) interleaved runs; speedup = dense ms / pruned ms in the same engine and form; ` +
+    `median of ${4 * runs} (batch 1) / ${runs} (batch 64) interleaved runs, each after ${rewarm} untimed call${rewarm === 1 ? '' : 's'} of the same model (steady state); speedup = dense ms / pruned ms in the same engine and form; ` +
     `round-to rows: kept channel counts rounded up to a multiple of ${roundTo} — a larger model, MACs ratio of that model; ` +
     `load average ${loadBefore} → ${loadAfter}; ${seconds.toFixed(0)} s`;
   const sizeCols = ['net', 'variant', 'dense f32', 'gzip', 'sparse+gzip', 'uint8', 'uint8+gzip', 'float16', 'ONNX', 'ONNX+gzip', 'ONNX uint8'];

@@ -18,6 +18,8 @@ export interface LatencyOptions {
   runs?: number;
   /** Seed of the input values (default 0). */
   seed?: number;
+  /** Untimed calls of a model right before each of its timed calls (default 0): steady-state latency, rounds still interleaved. */
+  rewarm?: number;
 }
 
 export interface LatencyStats {
@@ -125,7 +127,12 @@ export function compareLatency(
     try {
       for (const m of models) for (let i = 0; i < warmup; i++) timeOnce(m, x);
       const times = models.map(() => [] as number[]);
-      for (let r = 0; r < runs; r++) models.forEach((m, i) => times[i].push(timeOnce(m, x)));
+      for (let r = 0; r < runs; r++) {
+        models.forEach((m, i) => {
+          for (let k = 0; k < (opts.rewarm ?? 0); k++) timeOnce(m, x);
+          times[i].push(timeOnce(m, x));
+        });
+      }
       const stats = times.map((t) => latencyStats(batch, t));
       rows.push({ batch, stats, speedup: stats.map((s) => stats[0].medianMs / s.medianMs) });
     } finally {
