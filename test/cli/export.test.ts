@@ -29,7 +29,8 @@ test('export --format onnx --verify; --format tfjs --quantize uint8 with the acc
     assert.match(r.out, /ONNX opset 17, NCHW input/);
     assert.ok(statSync(onnx).size > 4 * 60000, 'the file holds the float32 weights');
     const onnxQ = join(dir, 'lenet5-u8.onnx');
-    const rq = cli('export', '--model', 'lenet5', '--format', 'onnx', '--quantize', 'uint8', '--out', onnxQ, '--verify');
+    const rq = cli('export', '--model', 'lenet5', '--format', 'onnx', '--quantize', 'uint8', '--out', onnxQ, '--verify', '--fold-bn', '--fuse-activations');
+    assert.match(rq.out, /fused \d+ activation layers into the layer before them/);
     assert.equal(rq.code, 0, rq.err);
     assert.match(rq.out, /verified in onnxruntime-node: max relative error \d\.\d\de-\d+ \(batch 4, against the uint8 TF\.js model\)/);
     assert.match(rq.out, /NHWC input, uint8 weights/);

@@ -12,6 +12,7 @@ import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize
 import { quantizationEffect, quantizedCopy, type QuantizationEffect } from '../../io/quantize-model.js';
 import { formatBytes } from '../../report/bytes.js';
 import { foldBatchNorm } from '../../structured/fold-bn.js';
+import { fuseActivations } from '../../structured/fuse-activations.js';
 import { backendFromFlags } from '../context.js';
 import { parseChoice, parseIntOption, parseShape } from '../options.js';
 
@@ -21,6 +22,7 @@ interface ExportFlags {
   out: string;
   inputLayout: OnnxInputLayout;
   foldBn?: boolean;
+  fuseActivations?: boolean;
   quantize?: WeightQuantization;
   dataset?: string;
   limitTest?: number;
@@ -68,7 +70,8 @@ export function registerExport(program: Command): void {
     .requiredOption('-f, --format <fmt>', 'onnx | tfjs', parseChoice('--format', ['onnx', 'tfjs'] as const))
     .requiredOption('-o, --out <path>', 'output file (onnx) or folder (tfjs); written atomically')
     .option('--input-layout <layout>', 'onnx: layout of image inputs/outputs, nhwc (as TF.js) | nchw', parseChoice('--input-layout', ['nhwc', 'nchw'] as const), 'nhwc')
-    .option('--fold-bn', 'fold BatchNormalization into the conv/dense before it first (inference form)')
+    .option('--fold-bn', 'fold BatchNormalization into the conv/depthwise/dense before it first (inference form)')
+    .option('--fuse-activations', 'merge activation layers into the conv/dense before them (after --fold-bn; stock TF.js layers)')
     .option('--quantize <dtype>', `store weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (pruned zeros stay exactly 0; onnx: decoded to float32 in the graph)`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
     .option('-d, --dataset <spec>', 'with --quantize: report the test-accuracy change on this dataset')
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
@@ -88,6 +91,12 @@ export function registerExport(program: Command): void {
         if (flags.foldBn) {
           model = await foldBatchNorm(loaded);
           say(`folded ${loaded.layers.length - model.layers.length} BatchNormalization layers`);
+        }
+        if (flags.fuseActivations) {
+          const before = model;
+          model = await fuseActivations(before);
+          say(`fused ${before.layers.length - model.layers.length} activation layers into the layer before them`);
+          if (before !== loaded) before.dispose();
         }
         if (flags.format === 'onnx') {
           if (flags.quantize && flags.dataset) say(await effectLine(model, flags));
