@@ -37,3 +37,5 @@ export { runDemo } from './demo/index.js';
 export { markdownTable } from './report/markdown.js';
 export { exportOnnx, writeOnnx, checkOnnxExportable, ONNX_EMITTERS, type OnnxExportOptions, type OnnxLayerEmitter, type OnnxEmitterTable } from './io/onnx/index.js';
 export { quantizeWeightData, WEIGHT_QUANTIZATIONS, type WeightQuantization } from './io/quantize.js';
+export { fuseActivations, fusableActivations } from './structured/fuse-activations.js';
+export { fusedPredict } from './models/fused-predict.js';

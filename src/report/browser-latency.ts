@@ -3,8 +3,9 @@
  * — no browser download) with TF.js (wasm backend, else cpu) on TF.js model folders and with
  * onnxruntime-web (wasm) on ONNX files. Files are served from a loopback HTTP server (127.0.0.1, an
  * ephemeral port, only the files named here and the two libraries' browser bundles); nothing is fetched
- * from the internet. Returns every model's output on the given input and its latency (predict / run +
- * reading the output back, median and 10th/90th percentiles of `runs` timed calls after `warmup`).
+ * from the internet. Returns every model's output on the given input and its latency (predict of the whole
+ * batch / run + reading the output back, median and 10th/90th percentiles of `runs` timed calls after
+ * `warmup`; all models are loaded first and the timed runs interleaved across them, so drift hits all alike).
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -87,35 +88,32 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8">
 
 /** Runs in the page (kept as plain JS text so no transpiler helper leaks into it). */
 const PAGE_SCRIPT = `async (a) => {
-  const times = async (fn) => {
-    for (let i = 0; i < a.warmup; i++) await fn();
-    const t = [];
-    let out;
-    for (let i = 0; i < a.runs; i++) { const t0 = performance.now(); out = await fn(); t.push(performance.now() - t0); }
-    return { times: t, out };
-  };
   tf.wasm.setWasmPaths('/tfjs-wasm-bin/');
   let backend = 'wasm';
   if (!(await tf.setBackend('wasm'))) { await tf.setBackend('cpu'); backend = 'cpu'; }
   await tf.ready();
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = 1;
-  const results = [];
+  const x = tf.tensor(a.input, a.inputShape);
+  const runners = [];
   for (const m of a.models) {
     if (m.kind === 'tfjs') {
       const model = await tf.loadLayersModel(m.url);
-      const x = tf.tensor(a.input, a.inputShape);
-      const r = await times(async () => { const y = model.predict(x); const d = await y.data(); const s = y.shape; y.dispose(); return { d, s }; });
-      x.dispose(); model.dispose();
-      results.push({ label: m.label, engine: 'tfjs', backend, times: r.times, output: Array.from(r.out.d), shape: r.out.s });
+      runners.push({ m, engine: 'tfjs', backend, release: async () => model.dispose(),
+        once: async () => { const y = model.predict(x, { batchSize: a.inputShape[0] }); const d = await y.data(); const s = y.shape; y.dispose(); return { d, s }; } });
     } else {
       const s = await ort.InferenceSession.create(m.url, { executionProviders: ['wasm'] });
       const feed = { [s.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(a.input), a.onnxInputShape) };
-      const r = await times(async () => { const o = await s.run(feed); const t = o[s.outputNames[0]]; return { d: t.data, s: t.dims }; });
-      await s.release();
-      results.push({ label: m.label, engine: 'onnxruntime-web', backend: 'wasm', times: r.times, output: Array.from(r.out.d), shape: Array.from(r.out.s) });
+      runners.push({ m, engine: 'onnxruntime-web', backend: 'wasm', release: () => s.release(),
+        once: async () => { const o = await s.run(feed); const t = o[s.outputNames[0]]; return { d: t.data, s: Array.from(t.dims) }; } });
     }
   }
+  // warm-up, then the timed runs interleaved across the models (A, B, …, A, B, …)
+  for (const r of runners) { r.times = []; for (let i = 0; i < a.warmup; i++) r.out = await r.once(); }
+  for (let i = 0; i < a.runs; i++) for (const r of runners) { const t0 = performance.now(); r.out = await r.once(); r.times.push(performance.now() - t0); }
+  const results = runners.map((r) => ({ label: r.m.label, engine: r.engine, backend: r.backend, times: r.times, output: Array.from(r.out.d), shape: r.out.s }));
+  for (const r of runners) await r.release();
+  x.dispose();
   return { userAgent: navigator.userAgent, results };
 }`;
 

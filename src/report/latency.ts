@@ -1,5 +1,6 @@
 /**
- * Inference latency on the active backend: wall time of `model.predict(x)` plus reading the
+ * Inference latency on the active backend: wall time of `model.predict(x)` (the whole batch in one
+ * call; or the model's own `run`, e.g. fusedPredict) plus reading the
  * result back (`dataSync`), for one fixed seeded input batch. Reports the median and the 10th/90th
  * percentiles (linear interpolation) over `runs` timed calls after `warmup` untimed ones.
  *
@@ -17,6 +18,8 @@ export interface LatencyOptions {
   runs?: number;
   /** Seed of the input values (default 0). */
   seed?: number;
+  /** Untimed calls of a model right before each of its timed calls (default 0): steady-state latency, rounds still interleaved. */
+  rewarm?: number;
 }
 
 export interface LatencyStats {
@@ -30,6 +33,8 @@ export interface LatencyStats {
 export interface LatencyModel {
   label: string;
   model: tf.LayersModel;
+  /** How to run it (default `model.predict(x)` on the whole batch at once); e.g. `fusedPredict`. */
+  run?: (model: tf.LayersModel, x: tf.Tensor) => tf.Tensor | tf.Tensor[];
 }
 
 export interface LatencyRow {
@@ -85,10 +90,13 @@ function seededInput(inputShape: readonly number[], batch: number, seed: number)
   return tf.tensor(v, shape);
 }
 
-/** One timed call: predict + read back; everything allocated is disposed. */
-function timeOnce(model: tf.LayersModel, x: tf.Tensor): number {
+/** The whole batch in one predict call (predict's default batchSize 32 would split batch 64 into Slice + Concat). */
+const predictAll = (model: tf.LayersModel, x: tf.Tensor) => model.predict(x, { batchSize: x.shape[0] });
+
+/** One timed call: predict (or `run`) + read back; everything allocated is disposed. */
+function timeOnce(m: LatencyModel, x: tf.Tensor): number {
   const t0 = performance.now();
-  const y = model.predict(x);
+  const y = (m.run ?? predictAll)(m.model, x);
   const list = Array.isArray(y) ? y : [y];
   for (const t of list) t.dataSync();
   const ms = performance.now() - t0;
@@ -117,9 +125,14 @@ export function compareLatency(
   for (const batch of batches) {
     const x = seededInput(inputShape, batch, opts.seed ?? 0);
     try {
-      for (const m of models) for (let i = 0; i < warmup; i++) timeOnce(m.model, x);
+      for (const m of models) for (let i = 0; i < warmup; i++) timeOnce(m, x);
       const times = models.map(() => [] as number[]);
-      for (let r = 0; r < runs; r++) models.forEach((m, i) => times[i].push(timeOnce(m.model, x)));
+      for (let r = 0; r < runs; r++) {
+        models.forEach((m, i) => {
+          for (let k = 0; k < (opts.rewarm ?? 0); k++) timeOnce(m, x);
+          times[i].push(timeOnce(m, x));
+        });
+      }
       const stats = times.map((t) => latencyStats(batch, t));
       rows.push({ batch, stats, speedup: stats.map((s) => stats[0].medianMs / s.medianMs) });
     } finally {

@@ -1,7 +1,8 @@
 /**
  * Inference latency in onnxruntime-node: wall time of `session.run` (output read back into a JS
  * typed array) on one fixed seeded input batch, median and 10th/90th percentiles over `runs` timed
- * calls after `warmup` untimed ones, several models interleaved (A, B, A, B, …) like `compareLatency`.
+ * calls after `warmup` untimed ones, several models interleaved (A, B, A, B, …) like `compareLatency`;
+ * `rewarm` untimed calls before each timed one measure the steady state (caches warm for that model).
  */
 import { loadOnnxRuntime } from '../io/onnx/runtime.js';
 import { createRng, randNormal } from '../util/random.js';
@@ -19,6 +20,12 @@ export interface OnnxLatencyOptions {
   seed?: number;
   /** onnxruntime intra-op threads (default 1). */
   threads?: number;
+  /**
+   * Untimed calls of a model right before each of its timed calls (default 0). With 1, every timed call
+   * finds the model's weights and buffers warm in the caches, as when one model serves requests in a
+   * loop, while the rounds stay interleaved across the models (steady-state latency, drift-fair).
+   */
+  rewarm?: number;
 }
 
 /** Latency of every ONNX model at every batch size in onnxruntime-node (CPU), runs interleaved. */
@@ -63,7 +70,13 @@ export async function compareOnnxLatency(
       };
       for (const s of sessions) for (let i = 0; i < warmup; i++) await once(s);
       const times = sessions.map(() => [] as number[]);
-      for (let r = 0; r < runs; r++) for (let i = 0; i < sessions.length; i++) times[i].push(await once(sessions[i]));
+      const rewarm = opts.rewarm ?? 0;
+      for (let r = 0; r < runs; r++) {
+        for (let i = 0; i < sessions.length; i++) {
+          for (let k = 0; k < rewarm; k++) await once(sessions[i]);
+          times[i].push(await once(sessions[i]));
+        }
+      }
       const stats = times.map((t) => latencyStats(batch, t));
       rows.push({ batch, stats, speedup: stats.map((s) => stats[0].medianMs / s.medianMs) });
     }

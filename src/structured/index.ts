@@ -5,6 +5,7 @@ export * from './rates.js';
 export * from './cost.js';
 export * from './budget.js';
 export * from './fold-bn.js';
+export * from './fuse-activations.js';
 export * from './prune-filters.js';
 export * from './criteria/index.js';
 export * from './record.js';

@@ -1,6 +1,6 @@
 /**
  * The browser deploy path: a filter-pruned, BN-folded model exported as a TF.js folder (float32 and
- * uint8) and as ONNX, loaded in headless Chromium with TF.js and with onnxruntime-web; outputs checked
+ * uint8) and as ONNX (float32 and uint8 weights), loaded in headless Chromium with TF.js and with onnxruntime-web; outputs checked
  * against Node, latency reported (test diagnostics).
  */
 import { test } from 'node:test';
@@ -31,6 +31,7 @@ test('pruned model in headless Chromium: TF.js (float32 and uint8 folders) and o
     await saveModel(folded, join(dir, 'f32'));
     await saveModel(folded, join(dir, 'u8'), { quantize: 'uint8' });
     await writeOnnx(folded, join(dir, 'model.onnx'));
+    await writeOnnx(folded, join(dir, 'model-u8.onnx'), { quantize: 'uint8' });
     const shape = [4, 32, 32, 3];
     const x = tf.randomNormal(shape, 0, 1, 'float32', 5);
     const input = Float32Array.from(x.dataSync() as Float32Array);
@@ -43,6 +44,7 @@ test('pruned model in headless Chromium: TF.js (float32 and uint8 folders) and o
         { label: 'tfjs float32', tfjsDir: join(dir, 'f32') },
         { label: 'tfjs uint8', tfjsDir: join(dir, 'u8') },
         { label: 'onnx nhwc', onnxFile: join(dir, 'model.onnx') },
+        { label: 'onnx uint8', onnxFile: join(dir, 'model-u8.onnx') },
       ],
       input,
       inputShape: shape,
@@ -52,10 +54,10 @@ test('pruned model in headless Chromium: TF.js (float32 and uint8 folders) and o
     x.dispose();
     assert.match(r.userAgent, /Chrom/);
     const all = r.results;
-    assert.deepEqual(all.map((m) => m.label), ['tfjs float32', 'tfjs uint8', 'onnx nhwc']);
+    assert.deepEqual(all.map((m) => m.label), ['tfjs float32', 'tfjs uint8', 'onnx nhwc', 'onnx uint8']);
     for (const m of all) {
       assert.deepEqual(m.outputShape, [4, 10], m.label);
-      const ref = m.label === 'tfjs uint8' ? wantU8 : want;
+      const ref = m.label.endsWith('uint8') ? wantU8 : want;
       const err = maxRelError(m.output, ref);
       assert.ok(err <= 1e-4, `${m.label} (${m.engine}/${m.backend}) vs Node: relative error ${err}`);
       t.diagnostic(`${m.label}: ${m.engine} (${m.backend}) in Chromium, batch 4: median ${m.latency.medianMs.toFixed(2)} ms (p10 ${m.latency.p10.toFixed(2)}, p90 ${m.latency.p90.toFixed(2)}); rel. error vs Node ${err.toExponential(1)}`);

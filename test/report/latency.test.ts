@@ -69,3 +69,29 @@ test('compareLatency interleaves models, speedups relative to the first', () => 
   a.dispose();
   b.dispose();
 });
+
+test('compareLatency: the whole batch in one call, a custom run, and rewarm calls before each timed call (interleaved)', () => {
+  const a = tiny(3);
+  const b = tiny(5);
+  const calls: string[] = [];
+  const run = (label: string) => (m: tf.LayersModel, x: tf.Tensor) => {
+    calls.push(`${label}${x.shape[0]}`);
+    return m.predict(x, { batchSize: x.shape[0] }) as tf.Tensor;
+  };
+  const before = tf.memory().numTensors;
+  const [row] = compareLatency([{ label: 'a', model: a, run: run('a') }, { label: 'b', model: b, run: run('b') }], [4, 4, 2], [40], { warmup: 1, runs: 2, rewarm: 1 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(row.stats[0].runs, 2);
+  // warm-up a, b; then per round: a (rewarm), a (timed), b (rewarm), b (timed)
+  assert.deepEqual(calls, ['a40', 'b40', 'a40', 'a40', 'b40', 'b40', 'a40', 'a40', 'b40', 'b40']);
+  const batchSizes: (number | undefined)[] = [];
+  const orig = a.predict.bind(a);
+  a.predict = ((x: tf.Tensor, args?: Parameters<tf.LayersModel['predict']>[1]) => {
+    batchSizes.push(args?.batchSize);
+    return orig(x, args);
+  }) as typeof a.predict;
+  compareLatency([{ label: 'a', model: a }], [4, 4, 2], [40], { warmup: 0, runs: 1 });
+  assert.deepEqual(batchSizes, [40], 'predict runs the batch of 40 at once (not split into 32 + 8)');
+  a.dispose();
+  b.dispose();
+});

@@ -9,9 +9,10 @@ import { exportOnnx, checkOnnxExportable, type OnnxInputLayout } from '../../io/
 import { verifyOnnx } from '../../io/onnx/runtime.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../../io/quantize.js';
-import { quantizationEffect } from '../../io/quantize-model.js';
+import { quantizationEffect, quantizedCopy, type QuantizationEffect } from '../../io/quantize-model.js';
 import { formatBytes } from '../../report/bytes.js';
 import { foldBatchNorm } from '../../structured/fold-bn.js';
+import { fuseActivations } from '../../structured/fuse-activations.js';
 import { backendFromFlags } from '../context.js';
 import { parseChoice, parseIntOption, parseShape } from '../options.js';
 
@@ -21,6 +22,7 @@ interface ExportFlags {
   out: string;
   inputLayout: OnnxInputLayout;
   foldBn?: boolean;
+  fuseActivations?: boolean;
   quantize?: WeightQuantization;
   dataset?: string;
   limitTest?: number;
@@ -34,7 +36,6 @@ interface ExportFlags {
 function checkFlags(f: ExportFlags): void {
   if (resolve(f.out) === resolve(f.model)) throw new Error(`--out '${f.out}' is the input model; write to another path`);
   if (f.format === 'onnx') {
-    if (f.quantize) throw new Error('--quantize writes quantized TF.js weights: use it with --format tfjs (or on prune / prune-filters)');
     if (existsSync(f.out) && statSync(f.out).isDirectory()) throw new Error(`--out '${f.out}' is a folder; give a file name such as model.onnx`);
   } else {
     if (f.inputLayout !== 'nhwc') throw new Error('--input-layout applies to --format onnx (TF.js models are NHWC)');
@@ -42,6 +43,23 @@ function checkFlags(f: ExportFlags): void {
     if (existsSync(f.out) && !statSync(f.out).isDirectory()) throw new Error(`--out '${f.out}' exists and is not a folder`);
   }
   if (f.dataset && !f.quantize) throw new Error('--dataset measures the accuracy change of --quantize; give --quantize too');
+}
+
+async function quantizationEffectOf(model: tf.LayersModel, flags: ExportFlags): Promise<{ effect: QuantizationEffect; name: string; count: number }> {
+  const data = await loadDataset(flags.dataset!, { limitTest: flags.limitTest, seed: flags.seed });
+  return { effect: await quantizationEffect(model, data.test, flags.quantize!), name: data.name, count: data.test.count };
+}
+
+function effectText(e: QuantizationEffect, dataset: string, count: number): string {
+  return (
+    `${e.dtype} weights on ${dataset} test (${count}): accuracy ${(100 * e.floatAccuracy).toFixed(2)}% → ${(100 * e.quantizedAccuracy).toFixed(2)}% ` +
+    `(${e.accuracyChange >= 0 ? '+' : ''}${(100 * e.accuracyChange).toFixed(2)} pp; ${(100 * e.flippedPredictions).toFixed(2)}% of predictions changed)`
+  );
+}
+
+async function effectLine(model: tf.LayersModel, flags: ExportFlags): Promise<string> {
+  const e = await quantizationEffectOf(model, flags);
+  return effectText(e.effect, e.name, e.count);
 }
 
 export function registerExport(program: Command): void {
@@ -52,8 +70,9 @@ export function registerExport(program: Command): void {
     .requiredOption('-f, --format <fmt>', 'onnx | tfjs', parseChoice('--format', ['onnx', 'tfjs'] as const))
     .requiredOption('-o, --out <path>', 'output file (onnx) or folder (tfjs); written atomically')
     .option('--input-layout <layout>', 'onnx: layout of image inputs/outputs, nhwc (as TF.js) | nchw', parseChoice('--input-layout', ['nhwc', 'nchw'] as const), 'nhwc')
-    .option('--fold-bn', 'fold BatchNormalization into the conv/dense before it first (inference form)')
-    .option('--quantize <dtype>', `tfjs: store weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (pruned zeros stay exactly 0)`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
+    .option('--fold-bn', 'fold BatchNormalization into the conv/depthwise/dense before it first (inference form)')
+    .option('--fuse-activations', 'merge activation layers into the conv/dense before them (after --fold-bn; stock TF.js layers)')
+    .option('--quantize <dtype>', `store weights as ${WEIGHT_QUANTIZATIONS.join(' | ')} (pruned zeros stay exactly 0; onnx: decoded to float32 in the graph)`, parseChoice('--quantize', WEIGHT_QUANTIZATIONS))
     .option('-d, --dataset <spec>', 'with --quantize: report the test-accuracy change on this dataset')
     .option('--limit-test <n>', 'use a seeded subset of this many test examples', parseIntOption('--limit-test', 1))
     .option('--seed <n>', 'seed for --limit-test and the --verify batch', parseIntOption('--seed'), 0)
@@ -73,25 +92,34 @@ export function registerExport(program: Command): void {
           model = await foldBatchNorm(loaded);
           say(`folded ${loaded.layers.length - model.layers.length} BatchNormalization layers`);
         }
+        if (flags.fuseActivations) {
+          const before = model;
+          model = await fuseActivations(before);
+          say(`fused ${before.layers.length - model.layers.length} activation layers into the layer before them`);
+          if (before !== loaded) before.dispose();
+        }
         if (flags.format === 'onnx') {
-          const bytes = exportOnnx(model, { inputLayout: flags.inputLayout });
+          if (flags.quantize && flags.dataset) say(await effectLine(model, flags));
+          const bytes = exportOnnx(model, { inputLayout: flags.inputLayout, ...(flags.quantize ? { quantize: flags.quantize } : {}) });
           if (flags.verify) {
-            const err = await verifyOnnx(model, bytes, { inputLayout: flags.inputLayout, seed: flags.seed, batch: 4 });
-            if (!(err <= 1e-4)) throw new Error(`--verify: onnxruntime output differs from TF.js by ${err.toExponential(2)} relative (> 1e-4); nothing written`);
-            say(`verified in onnxruntime-node: max relative error ${err.toExponential(2)} (batch 4)`);
+            // a quantized file is checked against the quantized TF.js model (TF.js's own dequantization)
+            const ref = flags.quantize ? await quantizedCopy(model, flags.quantize) : model;
+            try {
+              const err = await verifyOnnx(ref, bytes, { inputLayout: flags.inputLayout, seed: flags.seed, batch: 4 });
+              if (!(err <= 1e-4)) throw new Error(`--verify: onnxruntime output differs from TF.js by ${err.toExponential(2)} relative (> 1e-4); nothing written`);
+              say(`verified in onnxruntime-node: max relative error ${err.toExponential(2)} (batch 4${flags.quantize ? `, against the ${flags.quantize} TF.js model` : ''})`);
+            } finally {
+              if (ref !== model) ref.dispose();
+            }
           }
           await writeFileAtomic(flags.out, bytes);
-          say(`wrote ${flags.out} (ONNX opset 17, ${flags.inputLayout.toUpperCase()} input, ${formatBytes(bytes.byteLength)})`);
+          say(`wrote ${flags.out} (ONNX opset 17, ${flags.inputLayout.toUpperCase()} input${flags.quantize ? `, ${flags.quantize} weights` : ''}, ${formatBytes(bytes.byteLength)})`);
         } else {
           let metadata: Record<string, unknown> | undefined;
           if (flags.quantize && flags.dataset) {
-            const data = await loadDataset(flags.dataset, { limitTest: flags.limitTest, seed: flags.seed });
-            const e = await quantizationEffect(model, data.test, flags.quantize);
-            say(
-              `${flags.quantize} weights on ${data.name} test (${data.test.count}): accuracy ${(100 * e.floatAccuracy).toFixed(2)}% → ${(100 * e.quantizedAccuracy).toFixed(2)}% ` +
-                `(${e.accuracyChange >= 0 ? '+' : ''}${(100 * e.accuracyChange).toFixed(2)} pp; ${(100 * e.flippedPredictions).toFixed(2)}% of predictions changed)`,
-            );
-            metadata = { quantization: { ...e, dataset: data.name, testCount: data.test.count } };
+            const e = await quantizationEffectOf(model, flags);
+            say(effectText(e.effect, e.name, e.count));
+            metadata = { quantization: { ...e.effect, dataset: e.name, testCount: e.count } };
           }
           const res = await saveModel(model, flags.out, { quantize: flags.quantize, ...(metadata ? { metadata } : {}) });
           say(`wrote ${flags.out} (TF.js layers model${flags.quantize ? `, ${flags.quantize} weights` : ''}, ${formatBytes(res.weightBytes)} of weights)`);

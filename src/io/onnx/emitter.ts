@@ -15,6 +15,12 @@ export interface OnnxEmitContext {
   config: Record<string, unknown>;
   /** The layer's weight values by role ('kernel', 'bias', 'gamma', …) as row-major float32 with their shapes. */
   weight(role: string): { data: Float32Array; shape: number[] } | undefined;
+  /**
+   * The graph value of this layer's weight `role` after a fixed transform (`data`, `dims`): one
+   * initializer per layer and role however often the layer is called; stored quantized when the export
+   * quantizes (pass `quantize: false` for filled defaults that are not weights of the layer).
+   */
+  initializer(role: string, data: Float32Array, dims: number[], opts?: { quantize?: boolean }): string;
   /** Like `weight` but throws naming the layer when absent. */
   requireWeight(role: string): { data: Float32Array; shape: number[] };
   /** Throws `export: layer 'name' (Class): <why>`. */

@@ -5,11 +5,16 @@
  * NCHW; the model input is NHWC like TF.js (one Transpose after it) or NCHW (`inputLayout: 'nchw'`),
  * and rank-4 outputs come back in the same layout as the input. The batch dimension is symbolic ('N').
  *
+ * Layer weights are emitted once per layer (a layer shared by several calls reuses its initializers) and,
+ * with `quantize`, stored quantized and dequantized in the graph.
+ *
  * Every layer class is checked before anything is emitted, and the whole file is built in memory
  * before `writeOnnx` writes it atomically, so an unsupported layer leaves nothing behind.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../atomic.js';
+import { WEIGHT_QUANTIZATIONS, type WeightQuantization } from '../quantize.js';
+import { evaluateCallGraph, INPUT_CLASS, modelOutputs, reachableLayers, type SymbolicLike } from '../../models/call-graph.js';
 import type { OnnxEmitContext, OnnxEmitterTable } from './emitter.js';
 import { ONNX_EMITTERS } from './emitters.js';
 import { OnnxGraphBuilder, type OnnxValue } from './graph.js';
@@ -19,43 +24,13 @@ export type OnnxInputLayout = 'nhwc' | 'nchw';
 export interface OnnxExportOptions {
   /** Layout of rank-4 model inputs and outputs (default 'nhwc', as TF.js). */
   inputLayout?: OnnxInputLayout;
+  /**
+   * Store layer weights quantized as TF.js's quantized folders do (uint8 | uint16 | float16, per tensor,
+   * pruned zeros exactly 0) and dequantize them in the graph (see OnnxGraphBuilder.weight).
+   */
+  quantize?: WeightQuantization;
   /** Emitters by Keras class name (default ONNX_EMITTERS). */
   emitters?: OnnxEmitterTable;
-}
-
-interface SymbolicLike {
-  sourceLayer: tf.layers.Layer;
-  nodeIndex: number;
-  tensorIndex: number;
-  shape: (number | null)[];
-}
-
-interface NodeLike {
-  inputTensors: SymbolicLike[];
-}
-
-const INPUT_CLASS = 'InputLayer';
-
-function inboundNode(layer: tf.layers.Layer, index: number): NodeLike {
-  const node = (layer.inboundNodes as unknown as NodeLike[])[index];
-  if (!node) throw new Error(`export: layer '${layer.name}' has no call node ${index}`);
-  return node;
-}
-
-/** Layers reachable from the model outputs, in discovery order. */
-function reachableLayers(model: tf.LayersModel): tf.layers.Layer[] {
-  const seen = new Map<string, tf.layers.Layer>();
-  const stack = [...(model.outputs as unknown as SymbolicLike[])];
-  const visitedNodes = new Set<string>();
-  while (stack.length) {
-    const st = stack.pop()!;
-    const key = `${st.sourceLayer.name}#${st.nodeIndex}`;
-    if (visitedNodes.has(key)) continue;
-    visitedNodes.add(key);
-    seen.set(st.sourceLayer.name, st.sourceLayer);
-    if (st.sourceLayer.getClassName() !== INPUT_CLASS) stack.push(...inboundNode(st.sourceLayer, st.nodeIndex).inputTensors);
-  }
-  return [...seen.values()];
 }
 
 /** Layers of `model` whose class has no ONNX emitter. */
@@ -96,6 +71,7 @@ function contextFor(layer: tf.layers.Layer, graph: OnnxGraphBuilder): OnnxEmitCo
     config: layer.getConfig() as Record<string, unknown>,
     weight,
     requireWeight: (r) => weight(r) ?? fail(`has no '${r}' weight`),
+    initializer: (r, data, dims, o) => graph.weight(`${layer.name}/${r}`, data, dims, o?.quantize ?? true),
     fail,
   };
 }
@@ -105,38 +81,25 @@ export function exportOnnx(model: tf.LayersModel, opts: OnnxExportOptions = {}):
   const emitters = opts.emitters ?? ONNX_EMITTERS;
   const layout = opts.inputLayout ?? 'nhwc';
   if (layout !== 'nhwc' && layout !== 'nchw') throw new Error(`export: input layout must be nhwc or nchw, got '${String(layout)}'`);
+  if (opts.quantize !== undefined && !(WEIGHT_QUANTIZATIONS as readonly string[]).includes(opts.quantize)) {
+    throw new Error(`export: quantize must be one of ${WEIGHT_QUANTIZATIONS.join(', ')}, got '${String(opts.quantize)}'`);
+  }
   checkOnnxExportable(model, emitters);
-  const graph = new OnnxGraphBuilder();
-  const memo = new Map<string, OnnxValue[]>();
+  const graph = new OnnxGraphBuilder({ quantize: opts.quantize });
   const graphInputs: { name: string; dims: (number | string)[] }[] = [];
   const keras4ToLayout = (shape: (number | null)[]): (number | string)[] => {
     const d = shape.map((v, i) => (i === 0 ? 'N' : (v ?? `d${i}`)));
     return shape.length === 4 && layout === 'nchw' ? [d[0], d[3], d[1], d[2]] : d;
   };
-
-  const resolve = (st: SymbolicLike): OnnxValue => {
-    const layer = st.sourceLayer;
-    const key = `${layer.name}#${st.nodeIndex}`;
-    let outs = memo.get(key);
-    if (!outs) {
-      if (layer.getClassName() === INPUT_CLASS) {
-        const name = graph.unique(layer.name);
-        graphInputs.push({ name, dims: keras4ToLayout(st.shape) });
-        const inner = st.shape.length === 4 && layout === 'nhwc' ? graph.node('Transpose', [name], { perm: [0, 3, 1, 2] }, `${layer.name}/nchw`) : name;
-        outs = [{ name: inner, shape: st.shape }];
-      } else {
-        const inputs = inboundNode(layer, st.nodeIndex).inputTensors.map(resolve);
-        outs = emitters[layer.getClassName()](inputs, contextFor(layer, graph));
-      }
-      memo.set(key, outs);
-    }
-    const v = outs[st.tensorIndex];
-    if (!v) throw new Error(`export: layer '${layer.name}' (${layer.getClassName()}) produced no output ${st.tensorIndex}`);
-    return v;
+  const inputValue = (st: SymbolicLike): OnnxValue => {
+    const name = graph.unique(st.sourceLayer.name);
+    graphInputs.push({ name, dims: keras4ToLayout(st.shape) });
+    const inner = st.shape.length === 4 && layout === 'nhwc' ? graph.node('Transpose', [name], { perm: [0, 3, 1, 2] }, `${st.sourceLayer.name}/nchw`) : name;
+    return { name: inner, shape: st.shape };
   };
-
-  const graphOutputs = (model.outputs as unknown as SymbolicLike[]).map((st) => {
-    const v = resolve(st);
+  const values = evaluateCallGraph<OnnxValue>(model, inputValue, (layer, _node, inputs) => emitters[layer.getClassName()](inputs, contextFor(layer, graph)));
+  const graphOutputs = modelOutputs(model).map((st, i) => {
+    const v = values[i];
     const hint = `${st.sourceLayer.name}_output`;
     const name =
       v.shape.length === 4 && layout === 'nhwc'

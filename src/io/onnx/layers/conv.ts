@@ -97,7 +97,7 @@ function convNode(ctx: OnnxEmitContext, x: string, w: string, b: string | undefi
 
 function bias(ctx: OnnxEmitContext): string | undefined {
   const b = ctx.weight('bias');
-  return b ? ctx.graph.float(`${ctx.layer.name}/bias`, b.data, [b.data.length]) : undefined;
+  return b ? ctx.initializer('bias', b.data, [b.data.length]) : undefined;
 }
 
 /** Depthwise filter [kh,kw,ci,m] → ONNX [ci·m, 1, kh, kw]. */
@@ -105,7 +105,7 @@ function depthwiseWeight(ctx: OnnxEmitContext, role: string): { name: string; ke
   const k = ctx.requireWeight(role);
   const [kh, kw, ci, m] = k.shape;
   const t = transposeData(k.data, [kh, kw, ci * m], [2, 0, 1]);
-  return { name: ctx.graph.float(`${ctx.layer.name}/${role}`, t.data, [ci * m, 1, kh, kw]), kernel: [kh, kw], channels: ci };
+  return { name: ctx.initializer(role, t.data, [ci * m, 1, kh, kw]), kernel: [kh, kw], channels: ci };
 }
 
 export const CONV_EMITTERS: OnnxEmitterTable = {
@@ -116,7 +116,7 @@ export const CONV_EMITTERS: OnnxEmitterTable = {
     const groups = Number(ctx.config.groups ?? 1);
     const geo = geometry(x, [kh, kw], ctx);
     const t = transposeData(k.data, k.shape, [3, 2, 0, 1]);
-    const w = ctx.graph.float(`${ctx.layer.name}/kernel`, t.data, t.shape);
+    const w = ctx.initializer('kernel', t.data, t.shape);
     const y: OnnxValue = { name: convNode(ctx, x.name, w, bias(ctx), geo, groups, ctx.layer.name), shape: [x.shape[0], ...geo.outHW, co] };
     return [emitActivation(ctx.config.activation, y, ctx, `${ctx.layer.name}/act`)];
   },
@@ -136,7 +136,7 @@ export const CONV_EMITTERS: OnnxEmitterTable = {
     const pk = ctx.requireWeight('pointwise_kernel');
     const [, , ci, co] = pk.shape;
     const pt = transposeData(pk.data, pk.shape, [3, 2, 0, 1]);
-    const pw = ctx.graph.float(`${ctx.layer.name}/pointwise_kernel`, pt.data, [co, ci, 1, 1]);
+    const pw = ctx.initializer('pointwise_kernel', pt.data, [co, ci, 1, 1]);
     const one: ConvGeometry = { kernel: [1, 1], strides: [1, 1], dilation: [1, 1], pads: [0, 0, 0, 0], outHW: geo.outHW };
     const y: OnnxValue = { name: convNode(ctx, mid, pw, bias(ctx), one, 1, ctx.layer.name), shape: [x.shape[0], ...geo.outHW, co] };
     return [emitActivation(ctx.config.activation, y, ctx, `${ctx.layer.name}/act`)];

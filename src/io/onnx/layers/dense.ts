@@ -13,9 +13,9 @@ export const DENSE_EMITTERS: OnnxEmitterTable = {
     const g = ctx.graph;
     const k = ctx.requireWeight('kernel');
     const [, units] = k.shape;
-    const w = g.float(`${ctx.layer.name}/kernel`, k.data, k.shape);
+    const w = ctx.initializer('kernel', k.data, k.shape);
     const b = ctx.weight('bias');
-    const bName = b ? g.float(`${ctx.layer.name}/bias`, b.data, [units]) : undefined;
+    const bName = b ? ctx.initializer('bias', b.data, [units]) : undefined;
     const shape = [...x.shape.slice(0, -1), units];
     let y: OnnxValue;
     if (x.shape.length === 2) {

@@ -17,7 +17,10 @@ export const NORMALIZATION_EMITTERS: OnnxEmitterTable = {
     const mean = ctx.requireWeight('moving_mean');
     const c = mean.data.length;
     const g = ctx.graph;
-    const v = (role: string, dflt: number) => g.float(`${ctx.layer.name}/${role}`, ctx.weight(role)?.data ?? new Float32Array(c).fill(dflt), [c]);
+    const v = (role: string, dflt: number) => {
+      const w = ctx.weight(role);
+      return w ? ctx.initializer(role, w.data, [c]) : ctx.initializer(`${role}_default`, new Float32Array(c).fill(dflt), [c], { quantize: false });
+    };
     const name = g.node(
       'BatchNormalization',
       [x.name, v('gamma', 1), v('beta', 0), v('moving_mean', 0), v('moving_variance', 1)],
