@@ -90,9 +90,11 @@ function checkPairs(c: Ctx, what: string, stats: Map<string, Stat>, pairs: [stri
     if (!sa || !sb || sa.n === 0 || sb.n === 0) continue;
     const s = separable(sa, sb);
     if (!s.ok) {
-      c.flags.push(
-        `${what}: ${a} vs ${b} cannot be told apart (gap ${(100 * s.gap).toFixed(2)} pts ≤ 2 standard errors ${(100 * s.noise).toFixed(2)} pts; n = ${sa.n}, ${sb.n})`,
-      );
+      const why =
+        sa.n < 2 || sb.n < 2
+          ? `n = ${sa.n}, ${sb.n}: a side with one seed has no spread to compare the gap ${(100 * s.gap).toFixed(2)} pts with (need ≥ 2 seeds each)`
+          : `gap ${(100 * s.gap).toFixed(2)} pts ≤ 2 standard errors ${(100 * s.noise).toFixed(2)} pts; n = ${sa.n}, ${sb.n}`;
+      c.flags.push(`${what}: ${a} vs ${b} cannot be told apart (${why})`);
     }
   }
 }
