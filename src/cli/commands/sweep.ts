@@ -54,7 +54,7 @@ export function registerSweep(program: Command): void {
     .description('run a recipe as resumable jobs: dense nets once, then every pruning job; re-running skips finished jobs')
     .option('-o, --out <dir>', 'sweep folder (results/, artifacts/, report.md, report.html); with --redis: shared by all workers')
     .option('--quick', "use the recipe's quick overrides (smoke run)")
-    .option('-w, --workers <n>', `local worker processes (default ${defaultWorkers()}: one per 2 cores)`, parseIntOption('--workers', 1))
+    .option('-w, --workers <n>', `local worker processes (default ${defaultWorkers()}: one per core, 1 thread each)`, parseIntOption('--workers', 1))
     .option('--redis <url>', 'put the jobs on a BullMQ queue in Redis instead of running them here (start workers with: prunekit worker --redis URL)')
     .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .option('--status <dir>', 'show the progress of a sweep folder and exit')
