@@ -13,23 +13,9 @@
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
-import { createModel, type ZooModelName } from '../src/models/zoo.js';
-import { createOptimizer, type OptimizerSpec, type TrainableVar } from '../src/train/optimizers.js';
-import { createRng, randNormal } from '../src/util/random.js';
+import type { OptimizerSpec } from '../src/train/optimizers.js';
 import { runParentOrChild } from './args.js';
-
-interface NetSpec {
-  key: string;
-  zoo: ZooModelName;
-  input: [number, number, number];
-  batch: number;
-}
-
-const NETS: NetSpec[] = [
-  { key: 'mlp', zoo: 'fcn', input: [28, 28, 1], batch: 60 },
-  { key: 'cnn', zoo: 'small-cnn', input: [28, 28, 1], batch: 128 },
-  { key: 'vgg', zoo: 'vgg11', input: [32, 32, 3], batch: 64 },
-];
+import { BENCH_NETS, syntheticTraining, type BenchNet } from './nets.js';
 
 interface KernelRow {
   name: string;
@@ -73,17 +59,8 @@ async function measure(reps: number, fn: () => void): Promise<Phase> {
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1e3 / reps, kernels: summarise(info, reps) };
 }
 
-async function profileNet(spec: NetSpec, threads: number, steps: number, optSpec: OptimizerSpec): Promise<ProfileResult> {
-  const model = createModel(spec.zoo, { inputShape: spec.input, numClasses: 10, seed: 1 });
-  const rng = createRng(7);
-  const n = spec.batch * spec.input[0] * spec.input[1] * spec.input[2];
-  const xs = new Float32Array(n);
-  for (let i = 0; i < n; i++) xs[i] = randNormal(rng);
-  const x = tf.tensor4d(xs, [spec.batch, ...spec.input]);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from({ length: spec.batch }, (_, i) => i % 10), 'int32'), 10).toFloat());
-  const optimizer = createOptimizer(optSpec);
-  const vars: TrainableVar[] = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
-  const loss = (): tf.Scalar => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+async function profileNet(spec: BenchNet, threads: number, steps: number, optSpec: OptimizerSpec): Promise<ProfileResult> {
+  const { model, x, optimizer, vars, loss, dispose } = syntheticTraining(spec, optSpec);
   const trainStep = (): void => {
     const v = optimizer.step(loss, vars);
     v.dataSync();
@@ -105,9 +82,8 @@ async function profileNet(spec: NetSpec, threads: number, steps: number, optSpec
   const step = await measure(steps, trainStep);
   const opt = await measure(steps, update);
   const fwd = await measure(steps, forward);
-  tf.dispose([x, y, ...Object.values(grads)]);
-  optimizer.dispose();
-  model.dispose();
+  tf.dispose(Object.values(grads));
+  dispose();
   return { net: spec.key, threads, step, optimizer: opt, forward: fwd };
 }
 
@@ -117,7 +93,7 @@ async function child(args: Map<string, string>): Promise<void> {
   const keys = (args.get('models') ?? 'cnn,vgg').split(',');
   const steps = Number(args.get('steps') ?? '3');
   const optSpec: OptimizerSpec = args.get('optimizer') === 'sgd' ? { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } : { name: 'adam', lr: 1e-3 };
-  for (const spec of NETS.filter((s) => keys.includes(s.key))) {
+  for (const spec of BENCH_NETS.filter((s) => keys.includes(s.key))) {
     const r = await profileNet(spec, info.threads, steps, optSpec);
     process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
   }

@@ -16,18 +16,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
-import { createModel, type ZooModelName } from '../src/models/zoo.js';
-import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
-import { createRng, randNormal } from '../src/util/random.js';
 import { runParentOrChild } from './args.js';
-
-const NETS: Record<string, { zoo: ZooModelName; input: [number, number, number]; batch: number }> = {
-  mlp: { zoo: 'fcn', input: [28, 28, 1], batch: 60 },
-  cnn: { zoo: 'small-cnn', input: [28, 28, 1], batch: 128 },
-  vgg: { zoo: 'vgg11', input: [32, 32, 3], batch: 64 },
-};
+import { benchNet, syntheticTraining } from './nets.js';
 
 interface ChildResult {
   net: string;
@@ -39,21 +30,12 @@ interface ChildResult {
 
 async function child(args: Map<string, string>): Promise<void> {
   const key = args.get('models') ?? 'mlp';
-  const spec = NETS[key];
-  if (!spec) throw new Error(`--models: unknown net '${key}'; use one of ${Object.keys(NETS).join(', ')}`);
+  const spec = benchNet(key);
   const info = await initBackend({ backend: 'wasm', threads: Number(args.get('threads') ?? '1'), log: false });
   const seconds = Number(args.get('seconds') ?? '6');
-  const model = createModel(spec.zoo, { inputShape: spec.input, numClasses: 10, seed: 1 });
-  const rng = createRng(7);
-  const n = spec.batch * spec.input[0] * spec.input[1] * spec.input[2];
-  const xs = new Float32Array(n);
-  for (let i = 0; i < n; i++) xs[i] = randNormal(rng);
-  const x = tf.tensor4d(xs, [spec.batch, ...spec.input]);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from({ length: spec.batch }, (_, i) => i % 10), 'int32'), 10).toFloat());
-  const optimizer = createOptimizer({ name: 'adam', lr: 1e-3 });
-  const vars: TrainableVar[] = model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
+  const { optimizer, vars, loss, dispose } = syntheticTraining(spec, { name: 'adam', lr: 1e-3 });
   const step = (): void => {
-    const v = optimizer.step(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    const v = optimizer.step(loss, vars);
     v.dataSync();
     v.dispose();
   };
@@ -71,9 +53,7 @@ async function child(args: Map<string, string>): Promise<void> {
   const cpu = process.cpuUsage(c0);
   const r: ChildResult = { net: key, threads: info.threads, steps, msPerStep: wall / steps, cpuMsPerStep: (cpu.user + cpu.system) / 1e3 / steps };
   process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
+  dispose();
 }
 
 function startChild(net: string, threads: number, seconds: number): { proc: ChildProcessWithoutNullStreams; ready: Promise<void>; result: Promise<ChildResult> } {
