@@ -35,30 +35,18 @@ function fusedCall(layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor | undefined 
   const bias = weight(layer, 'bias');
   const cls = layer.getClassName();
   const channelsLast = cfg.dataFormat === undefined || cfg.dataFormat === 'channelsLast';
-  if (cls === 'Conv2D' && channelsLast && x.rank === 4 && (cfg.groups ?? 1) === 1) {
-    return tf.fused.conv2d({
-      x: x as tf.Tensor4D,
-      filter: weight(layer, 'kernel') as tf.Tensor4D,
-      strides: pair(cfg.strides),
-      pad: cfg.padding as 'same' | 'valid',
-      dataFormat: 'NHWC',
-      dilations: pair(cfg.dilationRate ?? 1),
-      bias,
-      activation,
-    });
-  }
-  if (cls === 'DepthwiseConv2D' && channelsLast && x.rank === 4) {
-    return tf.fused.depthwiseConv2d({
-      x: x as tf.Tensor4D,
-      filter: weight(layer, 'depthwise_kernel') as tf.Tensor4D,
-      strides: pair(cfg.strides),
-      pad: cfg.padding as 'same' | 'valid',
-      dataFormat: 'NHWC',
-      dilations: pair(cfg.dilationRate ?? 1),
-      bias,
-      activation,
-    });
-  }
+  const conv = (kernel: string) => ({
+    x: x as tf.Tensor4D,
+    filter: weight(layer, kernel) as tf.Tensor4D,
+    strides: pair(cfg.strides),
+    pad: cfg.padding as 'same' | 'valid',
+    dataFormat: 'NHWC' as const,
+    dilations: pair(cfg.dilationRate ?? 1),
+    bias,
+    activation,
+  });
+  if (cls === 'Conv2D' && channelsLast && x.rank === 4 && (cfg.groups ?? 1) === 1) return tf.fused.conv2d(conv('kernel'));
+  if (cls === 'DepthwiseConv2D' && channelsLast && x.rank === 4) return tf.fused.depthwiseConv2d(conv('depthwise_kernel'));
   if (cls === 'Dense' && x.rank === 2) {
     return tf.fused.matMul({ a: x as tf.Tensor2D, b: weight(layer, 'kernel') as tf.Tensor2D, bias, activation });
   }
