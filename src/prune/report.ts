@@ -10,14 +10,12 @@
 import type { BarChart, LineChart, ReportDoc, ReportSection, ReportTable } from '../report/doc.js';
 import { groupThousands } from '../report/format.js';
 import type { LevelResult, PipelineResult } from './pipeline.js';
+import { stat, type Stat } from '../util/stats.js';
+
+export { stat, type Stat };
 
 export type ReportMetric = 'accuracy' | 'error';
 
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-}
 
 export interface AggregateRow {
   method: string;
@@ -36,13 +34,6 @@ export interface AggregateRow {
   layers: { name: string; sparsity: number }[];
 }
 
-export function stat(values: number[]): Stat {
-  const n = values.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}
 
 /** Groups levels of several runs (seeds) by method and level label, in order of first appearance. */
 export function aggregateResults(results: PipelineResult[]): AggregateRow[] {

@@ -16,20 +16,11 @@ import type { Job } from './jobs.js';
 import type { ExperimentRecipe, FourierRecipe, Recipe, StructuredRecipe, UnstructuredRecipe } from './recipe.js';
 import { readResult, type JobResult } from './store.js';
 import { jobFingerprint } from './jobs.js';
+import { stat, type Stat } from '../util/stats.js';
 
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-}
+export { stat, type Stat };
 
-export function stat(xs: number[]): Stat {
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}
+
 
 /** "mean ± std" in percent (2 decimals), "-" when empty. */
 export function pm(s: Stat, scale = 100): string {
