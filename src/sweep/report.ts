@@ -15,6 +15,7 @@ import type { FrequencyAnalysis } from '../spectral/analysis.js';
 import type { Job } from './jobs.js';
 import type { ExperimentRecipe, FourierRecipe, Recipe, StructuredRecipe, UnstructuredRecipe } from './recipe.js';
 import { readResult, type JobResult } from './store.js';
+import { reproductionFlags } from './resume.js';
 import { jobFingerprint } from './jobs.js';
 import { stat, type Stat } from '../util/stats.js';
 
@@ -208,7 +209,8 @@ export function buildSweepReport(dir: string, recipe: Recipe, jobs: Job[]): Swee
     const r = readResult(dir, j.id);
     if (r && r.fingerprint === jobFingerprint(j)) results.set(j.id, r);
   }
-  const c: Ctx = { recipe, jobs, results, flags: [] };
+  const reproduced = reproductionFlags(dir);
+  const c: Ctx = { recipe, jobs, results, flags: [...reproduced.flags] };
   const sections: ReportSection[] = [denseSection(c)];
   const extra: ReportSection[] = [];
   for (const e of recipe.experiments as ExperimentRecipe[]) {
@@ -235,7 +237,10 @@ export function buildSweepReport(dir: string, recipe: Recipe, jobs: Job[]): Swee
   };
   const pre: ReportSection = {
     heading: 'Preconditions',
-    paragraphs: c.flags.length === 0 ? ['No precondition flagged: dense nets converged, teachers stronger than the CE students, gaps larger than the spread.'] : c.flags.map((f) => `⚠ ${f}`),
+    paragraphs: [
+      ...(c.flags.length === 0 ? ['No precondition flagged: dense nets converged, teachers stronger than the CE students, gaps larger than the spread.'] : c.flags.map((f) => `⚠ ${f}`)),
+      ...(reproduced.ok.length ? [`Recomputed on resume (their models were not published) and identical to the published results: ${reproduced.ok.join(', ')}.`] : []),
+    ],
   };
   const doc: ReportDoc = {
     title: `Sweep ${recipe.name}`,

@@ -26,6 +26,8 @@ export interface JobResult {
   worker: string;
   /** Kind-specific measurements. */
   metrics: Record<string, unknown>;
+  /** Set when the result was imported from a published folder (`--resume-from`), not computed in this folder. */
+  importedFrom?: string;
 }
 
 export interface JobFailure {

@@ -48,17 +48,4 @@ export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; onLine?: (l
 }
 
 /** Result files minus what legitimately differs between runs (times, worker names). */
-export function comparable(r: { metrics: Record<string, unknown> } & Record<string, unknown>): unknown {
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>)
-          .filter(([k]) => !/seconds|Seconds|msPerStep|finishedAt|worker/.test(k))
-          .map(([k, x]) => [k, strip(x)]),
-      );
-    }
-    return v;
-  };
-  return strip(r);
-}
+export { comparableMetrics as comparable } from '../../src/sweep/resume.js';

@@ -6,6 +6,7 @@ import { defaultWorkers, runLocalSweep, type SweepOutcome } from '../../sweep/lo
 import { DEFAULT_QUEUE, runRedisSweep, runRedisWorker } from '../../sweep/redis.js';
 import { readManifest, sweepStatus, writeManifest } from '../../sweep/store.js';
 import { writeSweepReport } from '../../sweep/report.js';
+import { resumeFromPublished } from '../../sweep/resume.js';
 import { parseIntOption } from '../options.js';
 
 interface SweepFlags {
@@ -17,6 +18,7 @@ interface SweepFlags {
   status?: string;
   report?: string;
   publish?: string;
+  resumeFrom?: string;
   dryRun?: boolean;
   verbose?: boolean;
 }
@@ -60,6 +62,7 @@ export function registerSweep(program: Command): void {
     .option('--status <dir>', 'show the progress of a sweep folder and exit')
     .option('--report <dir>', 'rewrite report.md / report.html of a sweep folder from its finished jobs and exit')
     .option('--publish <dir>', 'also write report.md, report.html and results.json (all job results, no models) here, e.g. results/lap')
+    .option('--resume-from <dir>', 'first import the finished jobs of a published sweep (its results.json, e.g. results/lap-sweep) whose recipe is unchanged; dense nets and masks that unfinished jobs need are recomputed (deterministic) and checked against the published ones')
     .option('--dry-run', 'list the jobs and exit')
     .option('-v, --verbose', 'print the jobs’ log lines (epoch losses)')
     .action(async (recipePath: string | undefined, flags: SweepFlags, cmd: Command) => {
@@ -83,6 +86,15 @@ export function registerSweep(program: Command): void {
       }
       if (!flags.out) throw new Error('sweep: --out DIR is required (where results and models go)');
       const dir = resolve(flags.out);
+      if (flags.resumeFrom) {
+        const plan = await resumeFromPublished(dir, jobs, flags.resumeFrom);
+        process.stdout.write(
+          `sweep: imported ${plan.imported.length} finished job(s) from ${flags.resumeFrom}` +
+            (plan.recompute.length ? `; recomputing ${plan.recompute.length} whose models unfinished jobs need (${plan.recompute.join(', ')})` : '') +
+            (plan.stale.length ? `; ignored ${plan.stale.length} from another recipe version` : '') +
+            '\n',
+        );
+      }
       await writeManifest(dir, { format: 'prunekit/sweep', recipe, recipePath: resolve(recipePath), quick: !!flags.quick, jobs, createdAt: new Date().toISOString() });
       let outcome: SweepOutcome;
       if (flags.redis) {
