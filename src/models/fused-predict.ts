@@ -6,9 +6,24 @@
  * the activations) and never fuses depthwise convs or Dense. Every other layer is called as TF.js calls
  * it (`layer.apply` on tensors). The whole batch runs at once (no predict() batch split).
  * Meant for the inference form: `fuseActivations(await foldBatchNorm(model))`.
+ *
+ * On the wasm backend, a DepthwiseConv2D with linear / relu / relu6 can run prunekit's own SIMD kernel
+ * (src/backend/kernels/simd/depthwise-conv.ts) instead of tfjs' FusedDepthwiseConv2D (XNNPACK): option
+ * `depthwise`, default from PRUNEKIT_WASM_DWCONV ('auto': prunekit's when tfjs-wasm is single-threaded).
  */
 import * as tf from '@tensorflow/tfjs';
+import { depthwiseConvInference, dwconvMode, type DwconvMode } from '../backend/kernels/simd/depthwise-conv.js';
 import { evaluateCallGraph } from './call-graph.js';
+
+export interface FusedPredictOptions {
+  /**
+   * Depthwise kernel on wasm: 'prunekit', 'xnnpack', or 'auto' (prunekit's when tfjs-wasm is single-threaded,
+   * where it was faster; XNNPACK with its thread pool). Default: PRUNEKIT_WASM_DWCONV (on / off / auto).
+   */
+  depthwise?: 'prunekit' | 'xnnpack' | 'auto';
+}
+
+const DW_MODES: Record<NonNullable<FusedPredictOptions['depthwise']>, DwconvMode> = { prunekit: 'on', xnnpack: 'off', auto: 'auto' };
 
 const FUSABLE = new Set(['linear', 'relu', 'relu6', 'elu', 'sigmoid']);
 
@@ -27,7 +42,7 @@ function pair(v: unknown): [number, number] {
 }
 
 /** The fused computation of one layer call, or undefined when the layer runs as TF.js runs it. */
-function fusedCall(layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor | undefined {
+function fusedCall(layer: tf.layers.Layer, x: tf.Tensor, dw: DwconvMode): tf.Tensor | undefined {
   const cfg = layer.getConfig() as Record<string, unknown>;
   const act = cfg.activation;
   if (typeof act !== 'string' || !FUSABLE.has(act)) return undefined;
@@ -46,7 +61,10 @@ function fusedCall(layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor | undefined 
     activation,
   });
   if (cls === 'Conv2D' && channelsLast && x.rank === 4 && (cfg.groups ?? 1) === 1) return tf.fused.conv2d(conv('kernel'));
-  if (cls === 'DepthwiseConv2D' && channelsLast && x.rank === 4) return tf.fused.depthwiseConv2d(conv('depthwise_kernel'));
+  if (cls === 'DepthwiseConv2D' && channelsLast && x.rank === 4) {
+    const args = conv('depthwise_kernel');
+    return depthwiseConvInference(args, dw) ?? tf.fused.depthwiseConv2d(args);
+  }
   if (cls === 'Dense' && x.rank === 2) {
     return tf.fused.matMul({ a: x as tf.Tensor2D, b: weight(layer, 'kernel') as tf.Tensor2D, bias, activation });
   }
@@ -54,14 +72,16 @@ function fusedCall(layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor | undefined 
 }
 
 /** `model`'s output(s) for `x` (one input), computed with fused kernels where they apply. */
-export function fusedPredict(model: tf.LayersModel, x: tf.Tensor): tf.Tensor | tf.Tensor[] {
+export function fusedPredict(model: tf.LayersModel, x: tf.Tensor, opts: FusedPredictOptions = {}): tf.Tensor | tf.Tensor[] {
   if (model.inputs.length !== 1) throw new Error(`fusedPredict: model '${model.name}' has ${model.inputs.length} inputs; expected one`);
+  const dw = opts.depthwise === undefined ? dwconvMode() : Object.hasOwn(DW_MODES, opts.depthwise) ? DW_MODES[opts.depthwise] : undefined;
+  if (dw === undefined) throw new Error(`fusedPredict: depthwise must be prunekit, xnnpack or auto, got '${String(opts.depthwise)}'`);
   return tf.tidy(() => {
     const outs = evaluateCallGraph<tf.Tensor>(
       model,
       () => x,
       (layer, _node, inputs) => {
-        const fused = inputs.length === 1 ? fusedCall(layer, inputs[0]) : undefined;
+        const fused = inputs.length === 1 ? fusedCall(layer, inputs[0], dw) : undefined;
         if (fused) return [fused];
         const y = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tf.Tensor | tf.Tensor[];
         return Array.isArray(y) ? y : [y];

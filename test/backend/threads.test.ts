@@ -24,35 +24,58 @@ interface ChildReport {
   convErr: number;
   convStridedErr: number;
   matMulErr: number;
+  /** prunekit's depthwise kernel (dwconv.wat, shared-memory variant in the threaded build) vs cpu. */
+  dwErr: number;
+  /** Whether PRUNEKIT_WASM_DWCONV=auto picks prunekit's depthwise kernel (single-threaded builds only). */
+  dwAuto: boolean;
   leakedTensors: number;
 }
 
 async function childMain(): Promise<void> {
   const { initBackend } = await import('../../src/backend/index.js');
   const { wasmWorkerCount } = await import('../../src/backend/threads.js');
+  const { depthwiseConvInference } = await import('../../src/backend/kernels/simd/depthwise-conv.js');
   const threads = Number(process.env.PRUNEKIT_THREADS_CHILD);
   const info = await initBackend({ backend: 'wasm', threads, log: false });
   const x = seededValues(2 * 12 * 12 * 8, 1);
   const w = seededValues(3 * 3 * 8 * 16, 2);
   const a = seededValues(70 * 96, 3);
   const b = seededValues(96 * 50, 4);
-  const compute = (): tf.Tensor[] => {
+  const dw = (backend: string) => {
+    const conv = {
+      x: tf.tensor4d(x, [2, 12, 12, 8]),
+      filter: tf.tensor4d(w.subarray(0, 72), [3, 3, 8, 1]),
+      bias: tf.tensor1d(b.subarray(0, 8)),
+      strides: [1, 1] as [number, number],
+      pad: 'same' as const,
+      dilations: [1, 1] as [number, number],
+      activation: 'relu6' as const,
+    };
+    return backend === 'wasm' ? depthwiseConvInference(conv, 'on')! : tf.fused.depthwiseConv2d(conv);
+  };
+  const compute = (backend: string): tf.Tensor[] => {
     const xt = tf.tensor4d(x, [2, 12, 12, 8]);
     const wt = tf.tensor4d(w, [3, 3, 8, 16]);
     return [
       tf.conv2d(xt, wt, 1, 'same'),
       tf.conv2d(xt, wt, 2, 'valid'),
       tf.matMul(tf.tensor2d(a, [70, 96]), tf.tensor2d(b, [96, 50])),
+      dw(backend),
     ];
   };
   const run = (backend: string): Float32Array[] => {
     void tf.setBackend(backend);
-    const outs = tf.tidy(compute);
+    const outs = tf.tidy(() => compute(backend));
     const vals = outs.map((t) => Float32Array.from(t.dataSync() as Float32Array));
     tf.dispose(outs);
     return vals;
   };
   const before = tf.memory().numTensors;
+  const dwAuto = tf.tidy(() => {
+    const t = tf.zeros([1, 4, 4, 4]) as tf.Tensor4D;
+    const f = tf.zeros([3, 3, 4, 1]) as tf.Tensor4D;
+    return depthwiseConvInference({ x: t, filter: f, strides: [1, 1], pad: 'same', dilations: [1, 1], activation: 'linear' }, 'auto') !== undefined;
+  });
   const got = run('wasm');
   const ref = run('cpu');
   const report: ChildReport = {
@@ -63,6 +86,8 @@ async function childMain(): Promise<void> {
     convErr: relError(got[0], ref[0]),
     convStridedErr: relError(got[1], ref[1]),
     matMulErr: relError(got[2], ref[2]),
+    dwErr: relError(got[3], ref[3]),
+    dwAuto,
     leakedTensors: tf.memory().numTensors - before,
   };
   process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
@@ -125,6 +150,8 @@ if (process.env.PRUNEKIT_THREADS_CHILD) {
     assert.ok(r.convErr < 1e-5, `conv2d same rel err ${r.convErr}`);
     assert.ok(r.convStridedErr < 1e-5, `conv2d stride 2 rel err ${r.convStridedErr}`);
     assert.ok(r.matMulErr < 1e-5, `matMul rel err ${r.matMulErr}`);
+    assert.ok(r.dwErr < 1e-4, `prunekit depthwise (shared memory) rel err ${r.dwErr}`);
+    assert.equal(r.dwAuto, false, 'auto keeps XNNPACK depthwise in the threaded build');
     assert.equal(r.leakedTensors, 0);
   });
 
@@ -133,7 +160,8 @@ if (process.env.PRUNEKIT_THREADS_CHILD) {
     assert.equal(r.threads, 1);
     assert.match(r.detail, /single thread \(1 thread requested\)/);
     assert.deepEqual(r.workers, { running: 0, idle: 0 });
-    assert.ok(r.convErr < 1e-5 && r.convStridedErr < 1e-5 && r.matMulErr < 1e-5, JSON.stringify(r));
+    assert.ok(r.convErr < 1e-5 && r.convStridedErr < 1e-5 && r.matMulErr < 1e-5 && r.dwErr < 1e-4, JSON.stringify(r));
+    assert.equal(r.dwAuto, true, 'auto picks prunekit depthwise in the single-threaded build');
   });
 
   test('falls back to one thread with a reason when the worker scripts cannot be written', () => {

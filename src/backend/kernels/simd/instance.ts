@@ -1,6 +1,7 @@
 /**
- * prunekit's wasm-SIMD module (update.wat, bytes in module.generated.ts) instantiated on the tfjs wasm
- * backend's own memory, so that its functions work on tensors in place (pointers = `memoryOffset`).
+ * prunekit's hand-written wasm-SIMD modules instantiated on the tfjs wasm backend's own memory
+ * (`heapModule`), so that their functions work on tensors in place (pointers = `memoryOffset`). Here also
+ * the optimiser / batch-norm / GEMM-helper module (update.wat, bytes in module.generated.ts): `simdKernels`.
  * One instance per backend module; undefined when the engine lacks wasm SIMD, when the memory cannot be
  * found, or with `PRUNEKIT_WASM_SIMD=off` — callers then keep their plain-JS / op-by-op path.
  */
@@ -30,8 +31,6 @@ interface EmscriptenModule {
   asm?: { memory?: WebAssembly.Memory };
 }
 
-const instances = new WeakMap<object, SimdKernels | null>();
-
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const text = atob(b64);
   const out = new Uint8Array(text.length);
@@ -39,28 +38,60 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function instantiate(memory: WebAssembly.Memory): SimdKernels | null {
+/** A hand-written module's two assembled variants (scripts/build-simd.mjs). */
+export interface HeapModuleSource {
+  plain: string;
+  shared: string;
+}
+
+const instances = new WeakMap<HeapModuleSource, WeakMap<object, object | null>>();
+
+/** The variant of `source` that imports `memory` as it is (shared or not), as bytes. */
+function moduleBytes(source: HeapModuleSource, memory: WebAssembly.Memory): Uint8Array<ArrayBuffer> {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  return decodeBase64(shared ? source.shared : source.plain);
+}
+
+/** The backend module's WebAssembly.Memory, or undefined when it cannot be found. */
+export function wasmMemory(backend: WasmBackend): WebAssembly.Memory | undefined {
+  const mod = backend.wasm as unknown as EmscriptenModule;
+  const memory = mod.wasmMemory ?? mod.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+function instantiate(source: HeapModuleSource, memory: WebAssembly.Memory): object | null {
   try {
-    const module = new WebAssembly.Module(decodeBase64(shared ? SIMD_MODULE_SHARED : SIMD_MODULE_PLAIN));
+    const module = new WebAssembly.Module(moduleBytes(source, memory));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return instance.exports as unknown as SimdKernels;
+    return instance.exports;
   } catch {
     return null;
   }
 }
 
+/**
+ * The exports of `source` instantiated on this backend's heap (once per backend module and source), or
+ * undefined when the engine lacks wasm SIMD or the memory cannot be found.
+ */
+export function heapModule<T>(backend: WasmBackend, source: HeapModuleSource): T | undefined {
+  const mod = backend.wasm as unknown as EmscriptenModule;
+  let perModule = instances.get(source);
+  if (!perModule) instances.set(source, (perModule = new WeakMap()));
+  let k = perModule.get(mod);
+  if (k === undefined) {
+    const memory = wasmMemory(backend);
+    k = memory ? instantiate(source, memory) : null;
+    perModule.set(mod, k);
+  }
+  return (k ?? undefined) as T | undefined;
+}
+
+const UPDATE_MODULE: HeapModuleSource = { plain: SIMD_MODULE_PLAIN, shared: SIMD_MODULE_SHARED };
+
 /** The SIMD kernels on this backend's heap, or undefined (see the file header). */
 export function simdKernels(backend: WasmBackend): SimdKernels | undefined {
   if (process.env.PRUNEKIT_WASM_SIMD === 'off') return undefined;
-  const mod = backend.wasm as unknown as EmscriptenModule;
-  let k = instances.get(mod);
-  if (k === undefined) {
-    const memory = mod.wasmMemory ?? mod.asm?.memory;
-    k = memory instanceof WebAssembly.Memory ? instantiate(memory) : null;
-    instances.set(mod, k);
-  }
-  return k ?? undefined;
+  return heapModule<SimdKernels>(backend, UPDATE_MODULE);
 }
 
 /** Byte offset of a tensor's data on the wasm heap. */
