@@ -7,7 +7,11 @@
  * with its OWN MACs ratio (the row is left out when rounding changes nothing),
  *  - latency at batch 1 and 64 on tfjs-wasm (as built; BN folded; and the inference form — BN folded
  *    into conv/depthwise/dense, activations fused into them, run by `fusedPredict`) and in
- *    onnxruntime-node (the ONNX export of the BN-folded model), runs interleaved across the variants of
+ *    onnxruntime-node (the ONNX export of the BN-folded model); for nets with depthwise convs on wasm the
+ *    inference form runs the depthwise kernel fusedPredict picks (PRUNEKIT_WASM_DWCONV, default auto:
+ *    prunekit's dwconv.wat when tfjs-wasm is single-threaded, XNNPACK otherwise) and, as an A/B row, the
+ *    other one (`fusedPredict(…, { depthwise })`);
+ *    runs interleaved across the variants of
  *    one net and engine, speedup = dense ms / pruned ms in the same engine and form, next to the
  *    conv+dense MACs ratio of that pruned model;
  *  - in headless Chromium when one is installed (Debian's chromium; `--no-browser` skips it): the
@@ -37,6 +41,8 @@ import { saveModel } from '../src/io/model-folder.js';
 import { exportOnnx } from '../src/io/onnx/export.js';
 import { verifyOnnx } from '../src/io/onnx/runtime.js';
 import { sizeReport } from '../src/io/sparse-size.js';
+import { dwconvMode, dwconvPicked } from '../src/backend/kernels/simd/depthwise-conv.js';
+import { asWasm } from '../src/backend/kernels/wasm-heap.js';
 import { fusedPredict } from '../src/models/fused-predict.js';
 import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { runInChromium } from '../src/report/browser-latency.js';
@@ -72,6 +78,8 @@ interface Variant {
 
 const load = () => loadavg()[0].toFixed(1);
 const byFused = (m: tf.LayersModel, x: tf.Tensor) => fusedPredict(m, x);
+const byFusedWith = (depthwise: 'prunekit' | 'xnnpack') => (m: tf.LayersModel, x: tf.Tensor) => fusedPredict(m, x, { depthwise });
+const hasDepthwise = (m: tf.LayersModel) => m.layers.some((l) => l.getClassName() === 'DepthwiseConv2D');
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
@@ -128,10 +136,15 @@ async function main(): Promise<void> {
       sizeRows.push([name, v.label, formatBytes(s.denseBytes), formatBytes(s.denseGzipBytes), formatBytes(s.sparseGzipBytes), formatBytes(s.quantized.uint8), formatBytes(s.quantized.uint8Gzip), formatBytes(s.quantized.float16), formatBytes(v.onnx.byteLength), formatBytes(gzipSync(v.onnx, { level: 9 }).length), formatBytes(onnxU8.byteLength)]);
     }
     process.stderr.write(`bench:deploy: ${name}: timing tfjs-${backend.name} (load ${load()})\n`);
+    // which depthwise kernel fusedPredict's default (PRUNEKIT_WASM_DWCONV, auto) runs here, and the other one
+    const dwDefault = backend.name === 'wasm' && dwconvPicked(asWasm(tf.backend()), dwconvMode()) ? 'prunekit' : 'xnnpack';
+    const dw = backend.name === 'wasm' && hasDepthwise(dense) ? { main: dwDefault, other: dwDefault === 'prunekit' ? 'xnnpack' as const : 'prunekit' as const } : undefined;
     const tfjsModels: LatencyModel[] = [
       ...variants.map((v) => ({ label: v.label, model: v.model })),
       ...variants.map((v) => ({ label: `${v.label}, folded`, model: v.folded })),
       ...variants.map((v) => ({ label: `${v.label}, fused`, model: v.form, run: byFused })),
+      // nets with depthwise convs: the inference form again with the other depthwise kernel (A/B in one run)
+      ...(dw ? variants.map((v) => ({ label: `${v.label}, fused, ${dw.other} dw`, model: v.form, run: byFusedWith(dw.other) })) : []),
     ];
     const [w1] = compareLatency(tfjsModels, SHAPE, [1], { warmup: 3, runs: 4 * runs, seed: 1, rewarm });
     const [w64] = compareLatency(tfjsModels, SHAPE, [64], { warmup: 1, runs, seed: 1, rewarm });
@@ -144,7 +157,8 @@ async function main(): Promise<void> {
     const engines: { engine: string; b1: LatencyRow; b64: LatencyRow; off: number; target: (rate: number) => number | undefined }[] = [
       { engine: `tfjs-${backend.name}, as built`, b1: w1, b64: w64, off: 0, target: () => undefined },
       { engine: `tfjs-${backend.name}, BN folded`, b1: w1, b64: w64, off: n, target: wasmTarget },
-      { engine: `tfjs-${backend.name}, BN folded + fused (fusedPredict)`, b1: w1, b64: w64, off: 2 * n, target: wasmTarget },
+      { engine: `tfjs-${backend.name}, BN folded + fused (fusedPredict${dw ? `, ${dw.main} depthwise` : ''})`, b1: w1, b64: w64, off: 2 * n, target: wasmTarget },
+      ...(dw ? [{ engine: `tfjs-${backend.name}, BN folded + fused (fusedPredict, ${dw.other} depthwise)`, b1: w1, b64: w64, off: 3 * n, target: () => undefined }] : []),
       { engine: 'onnxruntime-node', b1: o1, b64: o64, off: 0, target: () => ORT_TARGET },
     ];
     for (const e of engines) {
