@@ -71,7 +71,7 @@ const kernel: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
     throw new Error(`${DEPTHWISE_CONV_INFERENCE}: expected x [n,h,w,c] and filter [kh,kw,c,1], got [${x.shape}] and [${filter.shape}]`);
   }
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== c)) throw new Error(`${DEPTHWISE_CONV_INFERENCE}: bias must be [${c}], got [${bias.shape}]`);
-  const clamp = CLAMPS[a.activation];
+  const clamp = Object.hasOwn(CLAMPS, a.activation) ? CLAMPS[a.activation] : undefined;
   if (!clamp) throw new Error(`${DEPTHWISE_CONV_INFERENCE}: unsupported activation '${a.activation}'`);
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], a.strides, 1, a.pad, undefined, true);
   const y = backend.makeOutput([nb, info.outHeight, info.outWidth, c], 'float32');
@@ -119,7 +119,7 @@ export function depthwiseConvInference(args: DwConvArgs, mode: DwconvMode = dwco
   const { x, filter, bias } = args;
   if (x.rank !== 4 || filter.rank !== 4 || filter.shape[3] !== 1 || filter.shape[2] !== x.shape[3]) return undefined;
   if (args.dilations[0] !== 1 || args.dilations[1] !== 1) return undefined;
-  if (!(args.activation in CLAMPS) || (args.pad !== 'same' && args.pad !== 'valid')) return undefined;
+  if (!Object.hasOwn(CLAMPS, args.activation) || (args.pad !== 'same' && args.pad !== 'valid')) return undefined;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias && (bias.dtype !== 'float32' || bias.rank !== 1))) return undefined;
   const backend = asWasm(tf.backend());
   if (!dwconvPicked(backend, mode) || !heapModule<DwconvExports>(backend, SOURCE)) return undefined;
