@@ -473,6 +473,30 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
+;; ReLU gradient: out[i] = y[i] > 0 ? dy[i] : 0 for n floats (y = the ReLU's output; as tfjs' dy·step(y), except
+  ;; that a NaN y passes 0 instead of NaN).
+  (func (export "reluGrad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $end4 i32) (local $o i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $o (i32.const 0))
+    (block $v4done
+      (loop $v4
+        (br_if $v4done (i32.ge_u (local.get $o) (local.get $end4)))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (v128.and (v128.load (i32.add (local.get $dy) (local.get $o)))
+            (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $o))) (v128.const i32x4 0 0 0 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $v4)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (f32.store (i32.add (local.get $out) (local.get $o))
+          (select (f32.load (i32.add (local.get $dy) (local.get $o))) (f32.const 0)
+            (f32.gt (f32.load (i32.add (local.get $y) (local.get $o))) (f32.const 0))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $one))))
+
   ;; MaxPoolGrad of a 2×2 pool at stride 2 without padding (channels last, c % 4 == 0): for each window of
   ;; x [nb, h, w, c] (oh·ow windows per image, the top-left oh·2 × ow·2 pixels) the gradient dy[b, oy, ox, k]
   ;; goes to the first maximum in row-major window order (strict >, as tfjs' cpu backend: a NaN never wins;
