@@ -2,7 +2,7 @@
  * prunekit's SIMD module (src/backend/kernels/simd/update.wat) function by function against naive loops, on
  * its own (non-shared) memory: the 4×4-block transpose with every rows/cols remainder, bias + clamp with a
  * ragged last vector and NaN, the 2×2 max-pool gradient (ties to the first maximum, −∞ and NaN windows), and
- * the small-K Aᵀ·B product used for first-layer filter gradients.
+ * the small-K Aᵀ·B product used for first-layer filter gradients, and the blocked column / batch-norm sums.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,5 +89,30 @@ test('gemmSmallK: out += Aᵀ-style product over pixel blocks (ragged last block
       for (let p = 0; p < R; p++) s += a[t * R + p] * b[p * N + j];
       assert.ok(Math.abs(got[t * N + j] - s) <= 1e-4 * (1 + Math.abs(s)), `[${K}, ${R}, ${N}] at (${t}, ${j}): ${got[t * N + j]} vs ${s}`);
     }
+  }
+});
+
+test('colSums / bnSums / bnGradSums: 32-row f32 blocks (ragged last block) added to f64 sums match naive float64 sums', () => {
+  for (const [rows, c] of [[70, 12], [5, 4], [64, 8]]) {
+    const x = seededValues(rows * c, rows);
+    const dy = seededValues(rows * c, rows + 1);
+    const mean = seededValues(c, 7);
+    const init = Float64Array.from({ length: c }, (_, k) => k / 3);
+    const f64 = (a: Float64Array): Float32Array => new Float32Array(a.buffer);
+    const [px, pdy, pm, s1, s2] = place([x, dy, mean, f64(init), f64(init)]);
+    const sums = (p: number): Float64Array => new Float64Array(memory.buffer, p, c).slice();
+    const want = (f: (r: number, k: number) => number): number[] => init.map((v, k) => { let s = v; for (let r = 0; r < rows; r++) s += f(r, k); return s; }) as unknown as number[];
+    const close = (got: Float64Array, exp: number[], what: string): void => exp.forEach((e, k) => assert.ok(Math.abs(got[k] - e) <= 1e-5 * (1 + Math.abs(e)), `${what} [${rows}, ${c}] channel ${k}: ${got[k]} vs ${e}`));
+    simd.colSums(px, rows, c, s1);
+    close(sums(s1), want((r, k) => x[r * c + k]), 'colSums');
+    new Float64Array(memory.buffer, s1, c).set(init);
+    simd.bnSums(px, rows, c, s1, s2);
+    close(sums(s1), want((r, k) => x[r * c + k]), 'bnSums Σx');
+    close(sums(s2), want((r, k) => x[r * c + k] ** 2), 'bnSums Σx²');
+    new Float64Array(memory.buffer, s1, c).set(init);
+    new Float64Array(memory.buffer, s2, c).set(init);
+    simd.bnGradSums(px, pdy, pm, rows, c, s1, s2);
+    close(sums(s1), want((r, k) => dy[r * c + k]), 'bnGradSums Σdy');
+    close(sums(s2), want((r, k) => dy[r * c + k] * (x[r * c + k] - mean[k])), 'bnGradSums Σdy·(x − mean)');
   }
 });

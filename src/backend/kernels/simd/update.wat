@@ -97,34 +97,45 @@
     (f64x2.promote_low_f32x4
       (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
 
-  ;; Per-channel Σx and Σx² over `rows` rows of c channels (channels last), accumulated in f64 into
-  ;; sum[c] and sumSq[c] (f64 arrays, added to).
+  ;; Per-channel Σx and Σx² over `rows` rows of c channels (channels last), added to the f64 arrays sum[c]
+  ;; and sumSq[c]. Like colSums and bnGradSums: blocks of 32 rows are summed in f32 registers, four channels at a
+  ;; time (the block is read from cache for each group), and each block's sums are added in f64.
   (func (export "bnSums")
     (param $x i32) (param $rows i32) (param $c i32) (param $sum i32) (param $sumSq i32)
-    (local $r i32) (local $k i32) (local $p i32) (local $v v128) (local $lo v128) (local $hi v128) (local $s i32) (local $q i32)
-    (local.set $p (local.get $x))
-    (local.set $r (i32.const 0))
-    (block $rowsDone
-      (loop $row
-        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+    (local $r0 i32) (local $r1 i32) (local $k i32) (local $o i32) (local $end i32) (local $rowBytes i32) (local $s i32) (local $a v128) (local $q v128) (local $v v128)
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $r0 (i32.const 0))
+    (block $blocksDone
+      (loop $block
+        (br_if $blocksDone (i32.ge_u (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 32)))
+        (if (i32.gt_u (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
         (local.set $k (i32.const 0))
         (block $chDone
           (loop $ch
             (br_if $chDone (i32.ge_u (local.get $k) (local.get $c)))
-            (local.set $v (v128.load (local.get $p)))
-            (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
-            (local.set $hi (call $promoteHigh (local.get $v)))
+            (local.set $o (i32.shl (i32.add (i32.mul (local.get $r0) (local.get $c)) (local.get $k)) (i32.const 2)))
+            (local.set $end (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $c)) (local.get $k)) (i32.const 2)))
+            (local.set $a (v128.const i32x4 0 0 0 0))
+            (local.set $q (v128.const i32x4 0 0 0 0))
+            (block $rDone
+              (loop $rLoop
+                (br_if $rDone (i32.ge_u (local.get $o) (local.get $end)))
+                (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
+                (local.set $a (f32x4.add (local.get $a) (local.get $v)))
+                (local.set $q (f32x4.add (local.get $q) (f32x4.mul (local.get $v) (local.get $v))))
+                (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+                (br $rLoop)))
             (local.set $s (i32.add (local.get $sum) (i32.shl (local.get $k) (i32.const 3))))
-            (local.set $q (i32.add (local.get $sumSq) (i32.shl (local.get $k) (i32.const 3))))
-            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (local.get $lo)))
-            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (local.get $hi)))
-            (v128.store (local.get $q) (f64x2.add (v128.load (local.get $q)) (f64x2.mul (local.get $lo) (local.get $lo))))
-            (v128.store offset=16 (local.get $q) (f64x2.add (v128.load offset=16 (local.get $q)) (f64x2.mul (local.get $hi) (local.get $hi))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $a))))
+            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $a))))
+            (local.set $s (i32.add (local.get $sumSq) (i32.shl (local.get $k) (i32.const 3))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $q))))
+            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $q))))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $ch)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
+        (local.set $r0 (local.get $r1))
+        (br $block))))
 
   ;; y = x·scale[k] + shift[k] per channel k (f32; channels last).
   (func (export "bnApply")
@@ -150,38 +161,45 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
-  ;; Σdy and Σdy·(x − mean) per channel, in f64 (mean: f32[c]; sums: f64[c], added to).
+  ;; Σdy and Σdy·(x − mean) per channel (mean: f32[c]; sums: f64[c], added to; 32-row f32 blocks as bnSums).
   (func (export "bnGradSums")
     (param $x i32) (param $dy i32) (param $mean i32) (param $rows i32) (param $c i32) (param $sumDy i32) (param $sumDyXc i32)
-    (local $r i32) (local $k i32) (local $o i32) (local $xv v128) (local $dv v128) (local $mv v128)
-    (local $dlo v128) (local $dhi v128) (local $s i32) (local $q i32)
-    (local.set $o (i32.const 0))
-    (local.set $r (i32.const 0))
-    (block $rowsDone
-      (loop $row
-        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+    (local $r0 i32) (local $r1 i32) (local $k i32) (local $o i32) (local $end i32) (local $rowBytes i32) (local $s i32) (local $a v128) (local $q v128) (local $dv v128) (local $mv v128)
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $r0 (i32.const 0))
+    (block $blocksDone
+      (loop $block
+        (br_if $blocksDone (i32.ge_u (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 32)))
+        (if (i32.gt_u (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
         (local.set $k (i32.const 0))
         (block $chDone
           (loop $ch
             (br_if $chDone (i32.ge_u (local.get $k) (local.get $c)))
-            (local.set $xv (v128.load (i32.add (local.get $x) (local.get $o))))
-            (local.set $dv (v128.load (i32.add (local.get $dy) (local.get $o))))
+            (local.set $o (i32.shl (i32.add (i32.mul (local.get $r0) (local.get $c)) (local.get $k)) (i32.const 2)))
+            (local.set $end (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $c)) (local.get $k)) (i32.const 2)))
+            (local.set $a (v128.const i32x4 0 0 0 0))
+            (local.set $q (v128.const i32x4 0 0 0 0))
             (local.set $mv (v128.load (i32.add (local.get $mean) (i32.shl (local.get $k) (i32.const 2)))))
-            (local.set $dlo (f64x2.promote_low_f32x4 (local.get $dv)))
-            (local.set $dhi (call $promoteHigh (local.get $dv)))
+            (block $rDone
+              (loop $rLoop
+                (br_if $rDone (i32.ge_u (local.get $o) (local.get $end)))
+                (local.set $dv (v128.load (i32.add (local.get $dy) (local.get $o))))
+                (local.set $a (f32x4.add (local.get $a) (local.get $dv)))
+                (local.set $q (f32x4.add (local.get $q)
+                  (f32x4.mul (local.get $dv) (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (local.get $mv)))))
+                (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+                (br $rLoop)))
             (local.set $s (i32.add (local.get $sumDy) (i32.shl (local.get $k) (i32.const 3))))
-            (local.set $q (i32.add (local.get $sumDyXc) (i32.shl (local.get $k) (i32.const 3))))
-            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (local.get $dlo)))
-            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (local.get $dhi)))
-            (v128.store (local.get $q) (f64x2.add (v128.load (local.get $q))
-              (f64x2.mul (local.get $dlo) (f64x2.sub (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $mv))))))
-            (v128.store offset=16 (local.get $q) (f64x2.add (v128.load offset=16 (local.get $q))
-              (f64x2.mul (local.get $dhi) (f64x2.sub (call $promoteHigh (local.get $xv)) (call $promoteHigh (local.get $mv))))))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $a))))
+            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $a))))
+            (local.set $s (i32.add (local.get $sumDyXc) (i32.shl (local.get $k) (i32.const 3))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $q))))
+            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $q))))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $ch)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
+        (local.set $r0 (local.get $r1))
+        (br $block))))
 
   ;; dx = a[k]·dy + bx[k]·(x − mean[k]) + c0[k] (f32 per-channel coefficients).
   (func (export "bnGradApply")
@@ -616,26 +634,34 @@
         (local.set $p0 (local.get $p1))
         (br $pbLoop))))
 
-  ;; sum[k] += Σ_r x[r, k] in float64 (c % 4 == 0; sum: c doubles, 8-byte aligned): Sum/Mean over leading axes.
+  ;; sum[k] += Σ_r x[r, k] (c % 4 == 0; sum: c doubles, 8-byte aligned): Sum/Mean over leading axes.
   (func (export "colSums") (param $x i32) (param $rows i32) (param $c i32) (param $sum i32)
-    (local $r i32) (local $k i32) (local $p i32) (local $v v128) (local $s i32)
-    (local.set $p (local.get $x))
-    (local.set $r (i32.const 0))
-    (block $rowsDone
-      (loop $row
-        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+    (local $r0 i32) (local $r1 i32) (local $k i32) (local $o i32) (local $end i32) (local $rowBytes i32) (local $s i32) (local $a v128)
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $r0 (i32.const 0))
+    (block $blocksDone
+      (loop $block
+        (br_if $blocksDone (i32.ge_u (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 32)))
+        (if (i32.gt_u (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
         (local.set $k (i32.const 0))
-        (local.set $s (local.get $sum))
         (block $chDone
           (loop $ch
             (br_if $chDone (i32.ge_u (local.get $k) (local.get $c)))
-            (local.set $v (v128.load (local.get $p)))
-            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $v))))
-            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $v))))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (local.set $s (i32.add (local.get $s) (i32.const 32)))
+            (local.set $o (i32.shl (i32.add (i32.mul (local.get $r0) (local.get $c)) (local.get $k)) (i32.const 2)))
+            (local.set $end (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $c)) (local.get $k)) (i32.const 2)))
+            (local.set $a (v128.const i32x4 0 0 0 0))
+            (block $rDone
+              (loop $rLoop
+                (br_if $rDone (i32.ge_u (local.get $o) (local.get $end)))
+                (local.set $a (f32x4.add (local.get $a) (v128.load (i32.add (local.get $x) (local.get $o)))))
+                (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+                (br $rLoop)))
+            (local.set $s (i32.add (local.get $sum) (i32.shl (local.get $k) (i32.const 3))))
+            (v128.store (local.get $s) (f64x2.add (v128.load (local.get $s)) (f64x2.promote_low_f32x4 (local.get $a))))
+            (v128.store offset=16 (local.get $s) (f64x2.add (v128.load offset=16 (local.get $s)) (call $promoteHigh (local.get $a))))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
             (br $ch)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row))))
+        (local.set $r0 (local.get $r1))
+        (br $block))))
 )
