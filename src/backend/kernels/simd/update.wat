@@ -431,7 +431,7 @@
         (br $kyLoop))))
 
   ;; dst[i] += src[i] for n floats.
-  (func (export "addTo") (param $dst i32) (param $src i32) (param $n i32)
+  (func $addTo (export "addTo") (param $dst i32) (param $src i32) (param $n i32)
     (local $end i32) (local $end4 i32)
     (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
@@ -514,6 +514,54 @@
             (f32.gt (f32.load (i32.add (local.get $y) (local.get $o))) (f32.const 0))))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $one))))
+
+;; col2im for the input gradient of a stride-1 conv: dst[b, oy + ky − pt, ox + kx − pl, :] += src[p, (ky·kw + kx)·c : +c]
+  ;; for p = (b·oh + oy)·ow + ox, over the taps that land inside dst [nb, h, w, c] (src: [nb·oh·ow, kh·kw·c]).
+  (func (export "col2im") (param $src i32) (param $dst i32) (param $c i32) (param $nb i32) (param $h i32) (param $w i32)
+    (param $kh i32) (param $kw i32) (param $pt i32) (param $pl i32) (param $oh i32) (param $ow i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32) (local $s i32) (local $cb i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $s (local.get $src))
+    (local.set $b (i32.const 0))
+    (block $bDone
+      (loop $bLoop
+        (br_if $bDone (i32.ge_u (local.get $b) (local.get $nb)))
+        (local.set $oy (i32.const 0))
+        (block $oyDone
+          (loop $oyLoop
+            (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $oh)))
+            (local.set $ox (i32.const 0))
+            (block $oxDone
+              (loop $oxLoop
+                (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $ow)))
+                (local.set $ky (i32.const 0))
+                (block $kyDone
+                  (loop $kyLoop
+                    (br_if $kyDone (i32.ge_u (local.get $ky) (local.get $kh)))
+                    (local.set $iy (i32.sub (i32.add (local.get $oy) (local.get $ky)) (local.get $pt)))
+                    (if (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.lt_s (local.get $iy) (local.get $h)))
+                      (then
+                        (local.set $kx (i32.const 0))
+                        (block $kxDone
+                          (loop $kxLoop
+                            (br_if $kxDone (i32.ge_u (local.get $kx) (local.get $kw)))
+                            (local.set $ix (i32.sub (i32.add (local.get $ox) (local.get $kx)) (local.get $pl)))
+                            (if (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.lt_s (local.get $ix) (local.get $w)))
+                              (then (call $addTo
+                                (i32.add (local.get $dst) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $ix)) (local.get $cb)))
+                                (i32.add (local.get $s) (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx)) (local.get $cb)))
+                                (local.get $c))))
+                            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                            (br $kxLoop)))))
+                    (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                    (br $kyLoop)))
+                (local.set $s (i32.add (local.get $s) (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $cb))))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $oxLoop)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $oyLoop)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bLoop))))
 
   ;; MaxPoolGrad of a 2×2 pool at stride 2 without padding (channels last, c % 4 == 0): for each window of
   ;; x [nb, h, w, c] (oh·ow windows per image, the top-left oh·2 × ow·2 pixels) the gradient dy[b, oy, ox, k]
