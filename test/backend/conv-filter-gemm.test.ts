@@ -1,6 +1,6 @@
 /**
  * Conv2DBackpropFilter as transposed patches + threaded GEMM (src/backend/kernels/conv/filter-grad-gemm.ts)
- * against the cpu backend (both orientations of the product): strides 1/2, same/valid/explicit pads, 1/3/5 kernels, one and several chunks
+ * against the cpu backend (both orientations of the product, and the SIMD small-K product of first layers): strides 1/2, same/valid/explicit pads, 1/3/5 kernels, one and several chunks
  * of images (accumulated), and the conv-formulated fallback; no tensor or heap buffer is left behind.
  * Two threads: test/backend/misc-threads.test.ts.
  */
@@ -21,8 +21,12 @@ const CASES: Array<{ x: [number, number, number, number]; co: number; k: number;
   { x: [4, 6, 6, 16], co: 12, k: 1, s: 1, pad: 'valid' },
   { x: [2, 8, 7, 3], co: 5, k: 3, s: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
   // K = kh·kw·ci < co: the transposed product dWᵀ = dyᵀ·P
-  { x: [2, 7, 9, 1], co: 16, k: 3, s: 1, pad: 'same' },
+  { x: [2, 7, 9, 1], co: 12, k: 3, s: 1, pad: 'same' },
   { x: [3, 6, 6, 4], co: 12, k: 1, s: 2, pad: 'valid' },
+  // K ≤ SMALL_K and co % 16 == 0: the SIMD module's gemmSmallK (first layers)
+  { x: [2, 7, 9, 1], co: 16, k: 3, s: 1, pad: 'same' },
+  { x: [3, 9, 8, 3], co: 32, k: 3, s: 2, pad: 'same' },
+  { x: [2, 5, 6, 2], co: 16, k: 3, s: 1, pad: 'valid' },
 ];
 
 function filterGrad(c: (typeof CASES)[number], seed: number): () => tf.Tensor {

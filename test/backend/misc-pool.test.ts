@@ -20,6 +20,9 @@ const CASES: Case[] = [
   { shape: [1, 6, 7, 1], filter: [2, 3], stride: [1, 2], pad: 'valid' },
   { shape: [3, 5, 5, 5], filter: 2, stride: 2, pad: 'same' },
   { shape: [1, 8, 8, 2], filter: 3, stride: 3, pad: 'valid' },
+  // 2×2/2 with channels % 4 == 0: the SIMD kernel (odd edges left without gradient; 'same' on even sizes)
+  { shape: [2, 5, 7, 8], filter: 2, stride: 2, pad: 'valid' },
+  { shape: [2, 6, 6, 4], filter: 2, stride: 2, pad: 'same' },
 ];
 
 for (const c of CASES) {

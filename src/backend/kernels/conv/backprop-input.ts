@@ -4,12 +4,16 @@
  * dx is split into sH·sW phases (rows ≡ first (mod sH), columns likewise); each phase is a stride-1
  * forward conv of dy with a sub-filter W[r::s, c::s] flipped spatially and with in/out channels swapped,
  * with explicit pads (negative pads become cropping of the result). Stride 1 = a single phase, returned
- * without a copy when no cropping is needed. The same scheme serves depthwise convs with channel
+ * without a copy when no cropping is needed. The flipped sub-filters are built tap by tap with the SIMD module's
+ * transpose (plain JS without it). Stride-1 layers with a small dy and a large filter take one GEMM + col2im
+ * instead (backprop-input-gemm.ts). The same scheme serves depthwise convs with channel
  * multiplier 1 (sub-filters flipped only, XNNPACK depthwise kernel): `phasedBackpropInput(…, 'depthwise')`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { convGeometry, inputGradPhases, type ConvGeometry, type InputGradPhase, assertDyShape, type ConvGradAttrs } from './geometry.js';
 import { scatterStrided } from './heap-copy.js';
+import { heapPtr, simdKernels } from '../simd/instance.js';
+import { gemmBackpropInput } from './backprop-input-gemm.js';
 import { allocF32, conv2dExplicit, depthwiseConv2dExplicit, release, viewF32, type Info, type WasmBackend } from './wasm-heap.js';
 
 /** 'conv': filter [kh,kw,ci,co]; 'depthwise': filter [kh,kw,c,1]. */
@@ -29,6 +33,18 @@ function flippedSubFilter(backend: WasmBackend, filter: Info, g: ConvGeometry, p
   const ci = g.inC;
   const co = kind === 'conv' ? g.outC : 1;
   const out = allocF32(backend, kind === 'conv' ? [ph.taps, pw.taps, co, ci] : [ph.taps, pw.taps, ci, 1]);
+  const simd = co > 1 ? simdKernels(backend) : undefined;
+  if (simd !== undefined) {
+    // each tap's [ci, co] block transposed by the SIMD module (4×4 register blocks)
+    for (let j = 0; j < ph.taps; j++) {
+      const ky = ph.residue + g.sH * (ph.taps - 1 - j);
+      for (let i = 0; i < pw.taps; i++) {
+        const kx = pw.residue + g.sW * (pw.taps - 1 - i);
+        simd.transpose2d(heapPtr(backend, filter) + 4 * (ky * g.kW + kx) * ci * co, heapPtr(backend, out) + 4 * (j * pw.taps + i) * co * ci, ci, co);
+      }
+    }
+    return out;
+  }
   const dst = viewF32(backend, out);
   const src = viewF32(backend, filter);
   let d = 0;
@@ -114,5 +130,5 @@ export function conv2DBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; a
   const a = args.attrs as unknown as Attrs;
   const g = convGeometry(NAME, a.inputShape, filter.shape, a, false);
   assertDyShape(NAME, dy.shape, g, `conv of [${a.inputShape}] with filter [${filter.shape}]`);
-  return phasedBackpropInput(backend, dy, filter, g, 'conv');
+  return gemmBackpropInput(backend, dy, filter, g) ?? phasedBackpropInput(backend, dy, filter, g, 'conv');
 }

@@ -10,13 +10,20 @@
  * misc/gemm-conv.ts (A = Pᵀ [K, R], B = the chunk of dy [R, co]; with K < co the transposed product
  * dWᵀ = dyᵀ·P, so that the narrower operand is the one XNNPACK packs); chunk results are summed in place. Chunks
  * hold about CHUNK_FLOATS patch values, so that memory stays bounded and XNNPACK's packed dy panel stays in
- * cache. Returns undefined (the caller keeps its conv-formulated kernel) without the SIMD module, with the
+ * cache. First layers (K ≤ SMALL_K taps, co % 16 == 0: e.g. 3×3 over 1 or 3 input channels) skip XNNPACK: their
+ * GEMM is tall and thin (a K×co result over ~10⁵ pixels), for which XNNPACK would pack a whole operand and
+ * run few, long tiles; the SIMD module's `gemmSmallK` accumulates dW[t, :] += Pᵀ[t, p]·dy[p, :] straight
+ * from the patches and dy, sixteen output channels in registers over blocks of 256 pixels.
+ * Returns undefined (the caller keeps its conv-formulated kernel) without the SIMD module, with the
  * stock GEMM route (PRUNEKIT_WASM_GEMM=stock), with dilations, or with PRUNEKIT_WASM_FILTER_GRAD=conv.
  */
 import { gemmViaConv } from '../misc/gemm-conv.js';
 import { heapPtr, simdKernels } from '../simd/instance.js';
 import type { ConvGeometry } from './geometry.js';
 import { allocF32, release, viewF32, withShape, type Info, type WasmBackend } from './wasm-heap.js';
+
+/** Filter taps K = kh·kw·ci up to which the SIMD `gemmSmallK` replaces the XNNPACK GEMM (co % 16 == 0). */
+export const SMALL_K = 32;
 
 /** Patch values gathered per chunk (4 MiB); at least one image per chunk. */
 export const CHUNK_FLOATS = 1 << 20;
@@ -52,7 +59,8 @@ export function gemmFilterGrad(backend: WasmBackend, x: Info, dy: Info, g: ConvG
   const nb = imagesPerChunk(g, chunkFloats);
   // XNNPACK packs the GEMM's right operand (here a fresh tensor every call, ~R·cols elements): pack the
   // narrower of dy [R, co] and P [R, K], i.e. with K < co (few input channels) compute dWᵀ = dyᵀ·P.
-  const transposed = K < co;
+  const smallK = K <= SMALL_K && co % 16 === 0;
+  const transposed = !smallK && K < co;
   const acc = allocF32(backend, transposed ? [co, K] : [K, co]);
   viewF32(backend, acc).fill(0);
   for (let b0 = 0; b0 < g.batch; b0 += nb) {
@@ -64,14 +72,18 @@ export function gemmFilterGrad(backend: WasmBackend, x: Info, dy: Info, g: ConvG
       temps.push(planes);
       const patchesT = allocF32(backend, [1, K, R]);
       temps.push(patchesT);
+      // planes [ci, cur, H, W] of the chunk, then its transposed patches (heap offsets stay valid as it grows)
+      simd.transpose2d(heapPtr(backend, x) + 4 * b0 * inPix * g.inC, heapPtr(backend, planes), cur * inPix, g.inC);
+      simd.im2colT(heapPtr(backend, planes), heapPtr(backend, patchesT), g.inC, cur, g.inH, g.inW, g.kH, g.kW, g.sH, g.sW, g.padTop, g.padLeft, g.outH, g.outW);
+      if (smallK) {
+        simd.gemmSmallK(heapPtr(backend, patchesT), heapPtr(backend, dy) + 4 * b0 * outPix * co, heapPtr(backend, acc), K, R, co);
+        continue;
+      }
       const dyPart = allocF32(backend, transposed ? [1, co, R] : [1, R, co]);
       temps.push(dyPart);
       const patches = transposed ? allocF32(backend, [1, R, K]) : patchesT;
       if (transposed) temps.push(patches);
-      // pointers after all allocations (the heap may have grown; offsets stay valid)
       const dySrc = heapPtr(backend, dy) + 4 * b0 * outPix * co;
-      simd.transpose2d(heapPtr(backend, x) + 4 * b0 * inPix * g.inC, heapPtr(backend, planes), cur * inPix, g.inC);
-      simd.im2colT(heapPtr(backend, planes), heapPtr(backend, patchesT), g.inC, cur, g.inH, g.inW, g.kH, g.kW, g.sH, g.sW, g.padTop, g.padLeft, g.outH, g.outW);
       // a fresh dy tensor per chunk: tfjs-wasm caches XNNPACK operators (with their packed weights) per filter tensor
       if (transposed) {
         simd.transpose2d(heapPtr(backend, patchesT), heapPtr(backend, patches), K, R);

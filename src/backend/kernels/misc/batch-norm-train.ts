@@ -7,7 +7,7 @@
  *            y = (x − mean)·γ/√(variance+ε) + β
  *   backward (dy, dmean, dvariance) → (dx, dγ, dβ), exact for all three outputs.
  *
- * Statistics are accumulated in float64. Both passes run in wasm SIMD when the channel count is a multiple
+ * Statistics are accumulated in float64 (SIMD: 32-row blocks in float32 first). Both passes run in wasm SIMD when the channel count is a multiple
  * of 4 (simd/batch-norm.ts), else in the JS loops below. Registered on 'wasm' only; `batchNormTraining` throws elsewhere.
  */
 import * as tf from '@tensorflow/tfjs';

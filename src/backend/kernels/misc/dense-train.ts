@@ -7,16 +7,17 @@
  * (training mode, wasm, rank-2 float32 input, activation relu or linear) runs the kernel 'PrunekitDenseTrain'
  * = the wasm _FusedMatMul (threaded 1×1-conv GEMM, gemm-conv.ts) with a registered gradient whose parts are
  * lazy: the engine calls only those on a path to the variables. Same formulas as tfjs-core's fused matMul:
- *   dyAct = dy·step(y) (relu) or dy;  ∂x = dyAct·Wᵀ;  ∂W = xᵀ·dyAct;  ∂b = Σ_rows dyAct.
+ *   dyAct = dy·[y > 0] (relu; relu-grad.ts) or dy;  ∂x = dyAct·Wᵀ;  ∂W = xᵀ·dyAct;  ∂b = Σ_rows dyAct.
  * The layer's class, config, weights and serialisation are unchanged; everything else takes the original path.
  */
 import * as tf from '@tensorflow/tfjs';
 import { runWasmKernel, asWasm, type TensorInfo } from '../wasm-heap.js';
+import { patchLayerTraining } from './layer-training-patch.js';
+import { reluGrad } from './relu-grad.js';
 
 export const DENSE_TRAIN = 'PrunekitDenseTrain';
 
 type Activation = 'linear' | 'relu';
-type CallFn = (this: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
 interface DenseInternals {
   kernel?: tf.LayerVariable;
@@ -51,7 +52,7 @@ export function registerDenseTraining(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, kernel, y] = saved;
       const g = dy as tf.Tensor;
-      const dyAct = (attrs as unknown as { activation: Activation }).activation === 'relu' ? tf.mul(g, tf.step(y)) : g;
+      const dyAct = (attrs as unknown as { activation: Activation }).activation === 'relu' ? reluGrad(g, y) : g;
       return {
         x: () => tf.matMul(dyAct, kernel, false, true),
         kernel: () => tf.matMul(x, dyAct, true, false),
@@ -61,8 +62,8 @@ export function registerDenseTraining(): void {
   });
 }
 
-function fusable(layer: DenseInternals, input: tf.Tensor | undefined): Activation | undefined {
-  if (!registered || tf.getBackend() !== 'wasm' || input === undefined || input.rank !== 2 || input.dtype !== 'float32') return undefined;
+function fusable(layer: DenseInternals, input: tf.Tensor): Activation | undefined {
+  if (!registered || tf.getBackend() !== 'wasm' || input.rank !== 2 || input.dtype !== 'float32') return undefined;
   if (!layer.kernel || layer.kernel.shape.length !== 2) return undefined;
   const name = layer.activation?.getClassName() ?? 'linear';
   return name === 'relu' || name === 'linear' ? name : undefined;
@@ -70,24 +71,16 @@ function fusable(layer: DenseInternals, input: tf.Tensor | undefined): Activatio
 
 /** Installs the patch on tfjs-layers' Dense once per process; returns false when the class cannot be found. */
 export function patchDenseLayer(): boolean {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap['Dense'];
-  const proto = (entry?.[0] as unknown as { prototype: { call: CallFn; [PATCHED]?: CallFn } } | undefined)?.prototype;
-  if (proto === undefined || typeof proto.call !== 'function') return false;
-  if (proto[PATCHED]) return true;
-  const original = proto.call;
-  proto[PATCHED] = original;
-  proto.call = function patchedCall(this: tf.layers.Layer, inputs, kwargs) {
-    const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
-    const self = this as unknown as DenseInternals;
-    const activation = kwargs?.['training'] === true ? fusable(self, input) : undefined;
-    if (activation === undefined) return original.call(this, inputs, kwargs);
+  return patchLayerTraining('Dense', PATCHED, (layer, input, inputs, kwargs) => {
+    const self = layer as unknown as DenseInternals;
+    const activation = fusable(self, input);
+    if (activation === undefined) return undefined;
     return tf.tidy(() => {
       self.invokeCallHook?.(inputs, kwargs);
       const kernel = self.kernel!.read();
       const bias = self.bias ? self.bias.read() : undefined;
-      const ins: tf.NamedTensorMap = bias ? { x: input!, kernel, bias } : { x: input!, kernel };
+      const ins: tf.NamedTensorMap = bias ? { x: input, kernel, bias } : { x: input, kernel };
       return tf.engine().runKernel(DENSE_TRAIN, ins, { activation }) as tf.Tensor;
     });
-  };
-  return true;
+  });
 }

@@ -3,7 +3,7 @@
  * copy-free Identity/Cast,
  * and a fused batch-norm training op that tfjs-layers' BatchNormalization uses on wasm (runtime patch of
  * the layer's `call`; its config and serialisation are unchanged), and Dense training with lazy gradients
- * (dense-train.ts, same kind of patch).
+ * (dense-train.ts, same kind of patch), and Conv2D training as one threaded fused op with lazy gradients (conv-train.ts).
  */
 import { replaceWasmKernel } from './replace-kernel.js';
 import { makeCast, makeIdentity } from './identity.js';
@@ -15,6 +15,7 @@ import { makeMean, makeSum } from './reduce-leading.js';
 import { registerBatchNormTraining } from './batch-norm-train.js';
 import { patchBatchNormalizationLayer } from './batch-norm-layer-patch.js';
 import { patchDenseLayer, registerDenseTraining } from './dense-train.js';
+import { patchConv2DLayer, registerConvTraining } from './conv-train.js';
 
 let registered = false;
 
@@ -35,4 +36,6 @@ export function registerMiscKernels(): void {
   patchBatchNormalizationLayer();
   registerDenseTraining();
   patchDenseLayer();
+  registerConvTraining();
+  patchConv2DLayer();
 }

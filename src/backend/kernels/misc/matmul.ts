@@ -3,14 +3,16 @@
  *
  * The stock wasm kernels reach XNNPACK only when neither operand is transposed; otherwise they run a
  * scalar loop. Here a transposed operand is materialised with the (fast) Transpose kernel and the
- * stock kernel is called without transposes. For plain BatchMatMul we may instead compute
+ * stock kernel is called without transposes (transposes by prunekit's SIMD module, else tfjs' Transpose).
+ * For plain BatchMatMul we may instead compute
  * Cᵀ = op(B)ᵀ·op(A)ᵀ and transpose the (small) result, whichever moves fewer elements: XNNPACK
  * re-packs its right operand on every call, so A·Bᵀ with a large B is cheaper as (B·Aᵀ)ᵀ.
  * The plain GEMM itself runs as a 1×1 convolution (gemm-conv.ts: threaded), or the stock kernel where
  * that does not apply.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { asWasm, release, reshapeInfo, runWasmKernel, sizeOf, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
+import { allocF32, asWasm, release, reshapeInfo, runWasmKernel, sizeOf, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
+import { heapPtr, simdKernels } from '../simd/instance.js';
 import { gemmViaConv } from './gemm-conv.js';
 import type { KernelFn } from './replace-kernel.js';
 
@@ -57,9 +59,16 @@ export function matMulDims(a: TensorInfo, b: TensorInfo, transposeA: boolean, tr
   return { batchA, batchB, a3: [batchA, ar, ac], b3: [batchB, br, bc], m, k, n, outShape };
 }
 
-/** Materialised transpose of the last two axes of a 3-D tensor. */
+/** Materialised transpose of the last two axes of a 3-D float32 tensor (SIMD module per matrix, else tfjs' Transpose). */
 function transposeLast2(backend: WasmBackend, x3: TensorInfo): TensorInfo {
-  return runWasmKernel(backend, 'Transpose', { x: x3 }, { perm: [0, 2, 1] });
+  const simd = simdKernels(backend);
+  if (simd === undefined) return runWasmKernel(backend, 'Transpose', { x: x3 }, { perm: [0, 2, 1] });
+  const [batch, rows, cols] = x3.shape;
+  const out = allocF32(backend, [batch, cols, rows]);
+  const src = heapPtr(backend, x3);
+  const dst = heapPtr(backend, out);
+  for (let b = 0; b < batch; b++) simd.transpose2d(src + 4 * b * rows * cols, dst + 4 * b * rows * cols, rows, cols);
+  return out;
 }
 
 /**

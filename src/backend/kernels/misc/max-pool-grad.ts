@@ -3,10 +3,13 @@
  * and every window). Tie rule as the cpu backend: the first maximum in row-major window order
  * (strict `>`) receives the gradient; windows whose values are all -Infinity/NaN pass none.
  * Non-overlapping windows without padding (the usual 2×2/2 pool) take a faster path: each input pixel
- * is written once (0 or the gradient), with no per-window scratch arrays.
+ * is written once (0 or the gradient), with no per-window scratch arrays; the 2×2/2 pool with channels a
+ * multiple of 4 runs in prunekit's SIMD module (`maxPoolGrad2x2` in simd/update.wat: four channels per
+ * vector, the winner chosen by compare masks), unless PRUNEKIT_WASM_SIMD=off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasm, viewF32, type TensorInfo } from '../wasm-heap.js';
+import { heapPtr, simdKernels } from '../simd/instance.js';
 import type { KernelFn } from './replace-kernel.js';
 
 export const maxPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) => {
@@ -19,10 +22,18 @@ export const maxPoolGrad: KernelFn = ({ inputs, backend: anyBackend, attrs }) =>
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
   const out = backend.makeOutput(input.shape.slice(), 'float32');
+  const tiled = fh === info.strideHeight && fw === info.strideWidth && info.padInfo.top === 0 && info.padInfo.left === 0 && OH * fh <= H && OW * fw <= W;
+  const simd = tiled && fh === 2 && fw === 2 && C % 4 === 0 ? simdKernels(backend) : undefined;
+  if (simd !== undefined) {
+    // pixels right of / below the last window get no gradient
+    if (OH * 2 < H || OW * 2 < W) viewF32(backend, out).fill(0);
+    simd.maxPoolGrad2x2(heapPtr(backend, input), heapPtr(backend, dy), heapPtr(backend, out), batchSize, H, W, C, OH, OW);
+    return out;
+  }
   const dx = viewF32(backend, out);
   const x = viewF32(backend, input);
   const g = viewF32(backend, dy);
-  if (fh === info.strideHeight && fw === info.strideWidth && info.padInfo.top === 0 && info.padInfo.left === 0 && OH * fh <= H && OW * fw <= W) {
+  if (tiled) {
     tiledMaxPoolGrad(dx, x, g, batchSize, H, W, C, OH, OW, fh, fw);
     return out;
   }

@@ -1,6 +1,6 @@
 /**
  * Sum and Mean over leading axes (e.g. axes [0,1,2] of NHWC, the bias and batch-norm gradients) as
- * plain column sums over the wasm heap, accumulated in float64 (in prunekit's SIMD module, `colSums`, when
+ * plain column sums over the wasm heap, accumulated in float64 (in prunekit's SIMD module, `colSums`: 32-row blocks in float32 first, when
  * the columns are a multiple of 4; else a JS loop). The stock kernels transpose the
  * reduced axes innermost first. Other axis sets, and non-float32 dtypes, go to the stock kernel.
  */

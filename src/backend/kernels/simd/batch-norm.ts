@@ -1,6 +1,6 @@
 /**
  * The two passes of each fused batch-norm training kernel (misc/batch-norm-train.ts) in wasm SIMD
- * (update.wat): per-channel statistics accumulated in float64 (f64x2 lanes), then the per-channel affine
+ * (update.wat): per-channel statistics accumulated in float64 (f64x2 lanes; 32-row blocks in f32 registers first), then the per-channel affine
  * map in float32. Same formulas as the plain-JS loops there:
  *
  *   forward   mean = Σx/N, var = max(0, Σx²/N − mean²), y = x·scale + shift,

@@ -24,6 +24,10 @@ export interface SimdKernels {
   copyF32(dst: number, src: number, n: number): void;
   colSums(x: number, rows: number, c: number, sum: number): void;
   biasClamp(c: number, bias: number, hasBias: number, rows: number, cols: number, lo: number, hi: number): void;
+  col2im(src: number, dst: number, c: number, nb: number, h: number, w: number, kh: number, kw: number, pt: number, pl: number, oh: number, ow: number): void;
+  reluGrad(dy: number, y: number, out: number, n: number): void;
+  maxPoolGrad2x2(x: number, dy: number, dx: number, nb: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  gemmSmallK(a: number, b: number, out: number, k: number, r: number, n: number): void;
 }
 
 interface EmscriptenModule {
