@@ -64,15 +64,14 @@ export function planResume(jobs: Job[], done: ReadonlySet<string>, published: Re
   }
   // A producer an unfinished job still needs must be recomputed when its artifacts are missing;
   // dropping it can leave its own producer needed in turn (masks → dense), hence the fixed point.
+  const kind = new Map(jobs.map((j) => [j.id, j.kind]));
   const recompute = new Set<string>();
   for (let changed = true; changed; ) {
     changed = false;
-    const finished = (id: string) => done.has(id) || take.has(id);
     for (const j of jobs) {
-      if (finished(j.id)) continue;
+      if (done.has(j.id) || take.has(j.id)) continue;
       for (const d of j.deps) {
-        const dep = jobs.find((x) => x.id === d);
-        if (dep && take.has(d) && PRODUCERS.has(dep.kind) && !hasArtifacts(d)) {
+        if (take.has(d) && PRODUCERS.has(kind.get(d)!) && !hasArtifacts(d)) {
           take.delete(d);
           recompute.add(d);
           changed = true;

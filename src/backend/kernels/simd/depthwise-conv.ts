@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { allocF32, asWasm, release, viewF32, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
 import { DWCONV_MODULE_PLAIN, DWCONV_MODULE_SHARED } from './dwconv.generated.js';
-import { heapModule, heapPtr, wasmMemory, type HeapModuleSource } from './instance.js';
+import { heapModule, heapPtr, isSharedMemory, wasmMemory, type HeapModuleSource } from './instance.js';
 
 export const DEPTHWISE_CONV_INFERENCE = 'PrunekitDepthwiseConv2D';
 
@@ -56,7 +56,7 @@ export function dwconvMode(): DwconvMode {
 export function dwconvPicked(backend: WasmBackend, mode: DwconvMode): boolean {
   if (mode !== 'auto') return mode === 'on';
   const memory = wasmMemory(backend);
-  return memory !== undefined && !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
+  return memory !== undefined && !isSharedMemory(memory);
 }
 
 const kernel: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {

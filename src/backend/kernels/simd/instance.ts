@@ -50,10 +50,14 @@ export interface HeapModuleSource {
 
 const instances = new WeakMap<HeapModuleSource, WeakMap<object, object | null>>();
 
+/** Whether `memory` is shared, i.e. tfjs-wasm runs its threaded build. */
+export function isSharedMemory(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
 /** The variant of `source` that imports `memory` as it is (shared or not), as bytes. */
 function moduleBytes(source: HeapModuleSource, memory: WebAssembly.Memory): Uint8Array<ArrayBuffer> {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  return decodeBase64(shared ? source.shared : source.plain);
+  return decodeBase64(isSharedMemory(memory) ? source.shared : source.plain);
 }
 
 /** The backend module's WebAssembly.Memory, or undefined when it cannot be found. */
