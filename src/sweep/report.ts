@@ -14,9 +14,8 @@ import { analysisSection, retrainingChart } from '../distill/report.js';
 import type { FrequencyAnalysis } from '../spectral/analysis.js';
 import type { Job } from './jobs.js';
 import type { ExperimentRecipe, FourierRecipe, Recipe, StructuredRecipe, UnstructuredRecipe } from './recipe.js';
-import { readResult, type JobResult } from './store.js';
+import { finishedResults, type JobResult } from './store.js';
 import { reproductionFlags } from './resume.js';
-import { jobFingerprint } from './jobs.js';
 import { stat, type Stat } from '../util/stats.js';
 
 export { stat, type Stat };
@@ -204,11 +203,7 @@ export interface SweepReport {
 
 /** The report of DIR's finished jobs (unfinished ones are left out and counted). */
 export function buildSweepReport(dir: string, recipe: Recipe, jobs: Job[]): SweepReport {
-  const results = new Map<string, JobResult>();
-  for (const j of jobs) {
-    const r = readResult(dir, j.id);
-    if (r && r.fingerprint === jobFingerprint(j)) results.set(j.id, r);
-  }
+  const results = finishedResults(dir, jobs);
   const reproduced = reproductionFlags(dir);
   const c: Ctx = { recipe, jobs, results, flags: [...reproduced.flags] };
   const sections: ReportSection[] = [denseSection(c)];
@@ -267,10 +262,7 @@ export async function writeSweepReport(dir: string, recipe: Recipe, jobs: Job[],
     await writeHtmlReport(join(out, 'report.html'), r.doc);
   }
   if (publishDir) {
-    const results = jobs.flatMap((j) => {
-      const x = readResult(dir, j.id);
-      return x && x.fingerprint === jobFingerprint(j) ? [x] : [];
-    });
+    const results = [...finishedResults(dir, jobs).values()];
     await writeFileAtomic(join(publishDir, 'results.json'), JSON.stringify({ recipe, flags: r.flags, done: r.done, total: r.total, jobSeconds: r.wallSeconds, results }, null, 1) + '\n');
   }
   return r;

@@ -5,9 +5,9 @@
  * every finished job's result, no models) is what a team keeps. Resuming imports into DIR each
  * published result whose job still has the same fingerprint, so only the unfinished jobs run.
  *
- * Shared artifacts (dense nets, stage-1 masks) are not published. A producer whose dependants are all
- * done is imported as it is; one that an unfinished job still needs, while DIR lacks its artifacts, is
- * recomputed. Jobs are deterministic (seeded; the native and wasm backends give bit-identical weights
+ * Shared artifacts (dense nets, stage-1 masks) that unfinished jobs need travel in the published folder's
+ * carry/ (carry.ts) and are restored first. A producer whose dependants are all done is imported as it is;
+ * one that an unfinished job still needs, while DIR lacks its artifacts (nothing carried), is recomputed. Jobs are deterministic (seeded; the native and wasm backends give bit-identical weights
  * at a fixed thread count), so the recomputed net is the published one; to prove it, the published
  * result is kept in DIR/expected/<job>.json and the report compares the two (`reproductionFlags`),
  * flagging any difference — then the seed's earlier and later jobs used different nets.
@@ -16,12 +16,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { jobFingerprint, type Job } from './jobs.js';
-import { artifactDir, doneResult, readResult, writeResult, type JobResult } from './store.js';
+import { restoreCarry, type RestoredCarry } from './carry.js';
+import { artifactMarker, doneResult, isProducer, readResult, writeResult, type JobResult } from './store.js';
 
 const expectedDir = (dir: string) => join(dir, 'expected');
-
-/** Job kinds whose artifacts later jobs load. */
-const PRODUCERS: ReadonlySet<Job['kind']> = new Set(['dense', 'fourier-masks']);
 
 /** The job results of a published folder (or its results.json), keyed by id. */
 export function readPublished(source: string): Map<string, JobResult> {
@@ -71,7 +69,7 @@ export function planResume(jobs: Job[], done: ReadonlySet<string>, published: Re
     for (const j of jobs) {
       if (done.has(j.id) || take.has(j.id)) continue;
       for (const d of j.deps) {
-        if (take.has(d) && PRODUCERS.has(kind.get(d)!) && !hasArtifacts(d)) {
+        if (take.has(d) && isProducer(kind.get(d)!) && !hasArtifacts(d)) {
           take.delete(d);
           recompute.add(d);
           changed = true;
@@ -82,17 +80,16 @@ export function planResume(jobs: Job[], done: ReadonlySet<string>, published: Re
   return { imported: jobs.filter((j) => take.has(j.id)).map((j) => j.id), recompute: [...recompute], stale };
 }
 
-/** Imports `source`'s published results into DIR following `planResume`. */
-export async function resumeFromPublished(dir: string, jobs: Job[], source: string): Promise<ResumePlan> {
+/** Imports `source`'s published results into DIR following `planResume`, after restoring what it carries (carry.ts). */
+export async function resumeFromPublished(dir: string, jobs: Job[], source: string): Promise<ResumePlan & { carried: RestoredCarry }> {
   const published = readPublished(source);
   const done = new Set(jobs.filter((j) => doneResult(dir, j)).map((j) => j.id));
-  const kind = new Map(jobs.map((j) => [j.id, j.kind]));
-  // the file each producer writes last (run-job.ts): the model folder of a dense net, masks.json of stage 1
-  const lastArtifact = (id: string) => join(artifactDir(dir, id), kind.get(id) === 'fourier-masks' ? 'masks.json' : join('model', 'model.json'));
-  const plan = planResume(jobs, done, published, (id) => existsSync(lastArtifact(id)));
+  const carried = await restoreCarry(source, dir, jobs, done);
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const plan = planResume(jobs, done, published, (id) => existsSync(artifactMarker(dir, byId.get(id)!)));
   for (const id of plan.imported) await writeResult(dir, { ...published.get(id)!, importedFrom: source });
   for (const id of plan.recompute) await writeFileAtomic(join(expectedDir(dir), `${id}.json`), JSON.stringify(published.get(id), null, 2) + '\n');
-  return plan;
+  return { ...plan, carried };
 }
 
 /** A result's metrics without what legitimately differs between two runs of the same job (times). */
@@ -101,7 +98,7 @@ export function comparableMetrics(v: unknown): unknown {
   if (v && typeof v === 'object') {
     return Object.fromEntries(
       Object.entries(v as Record<string, unknown>)
-        .filter(([k]) => !/seconds|Seconds|msPerStep|finishedAt|worker|importedFrom/.test(k))
+        .filter(([k]) => !/seconds|Seconds|msPerStep|finishedAt|worker|importedFrom|resumedFromEpoch/.test(k))
         .map(([k, x]) => [k, comparableMetrics(x)]),
     );
   }

@@ -4,7 +4,8 @@
  *   DIR/sweep.json             the recipe and job list of the last `prunekit sweep` on DIR
  *   DIR/results/<job>.json     one result per finished job (written atomically, last)
  *   DIR/failed/<job>.json      the error of a failed job (removed when it later succeeds)
- *   DIR/artifacts/<job>/       models and masks a job leaves for its dependants
+ *   DIR/artifacts/<job>/       models and masks a job leaves for its dependants (a dense job's
+ *                              checkpoint/ while it trains)
  *   DIR/.lock                  pid of the local sweep coordinator holding DIR
  *
  * A job is done when its result file exists and carries the job's fingerprint, so a sweep
@@ -41,7 +42,16 @@ export interface JobFailure {
 export const resultsDir = (dir: string) => join(dir, 'results');
 export const failedDir = (dir: string) => join(dir, 'failed');
 export const artifactDir = (dir: string, id: string) => join(dir, 'artifacts', id);
+/** Where a dense job keeps its per-epoch training checkpoint while it runs (removed once its model is saved). */
+export const denseCheckpointDir = (dir: string, id: string) => join(artifactDir(dir, id), 'checkpoint');
 const resultPath = (dir: string, id: string) => join(resultsDir(dir), `${id}.json`);
+
+/** Job kinds whose artifacts later jobs load. */
+export const isProducer = (kind: Job['kind']): boolean => kind === 'dense' || kind === 'fourier-masks';
+
+/** The file a producer writes last (run-job.ts): its presence means the job's artifacts are complete. */
+export const artifactMarker = (dir: string, job: Pick<Job, 'id' | 'kind'>): string =>
+  join(artifactDir(dir, job.id), job.kind === 'fourier-masks' ? 'masks.json' : join('model', 'model.json'));
 const failurePath = (dir: string, id: string) => join(failedDir(dir), `${id}.json`);
 
 export function readResult(dir: string, id: string): JobResult | undefined {
@@ -114,12 +124,18 @@ export interface SweepStatus {
   perKind: Record<string, { total: number; done: number; meanSeconds: number }>;
 }
 
-export function sweepStatus(dir: string, jobs: Job[]): SweepStatus {
+/** The finished jobs of DIR (result present with the job's fingerprint), by id. */
+export function finishedResults(dir: string, jobs: Job[]): Map<string, JobResult> {
   const done = new Map<string, JobResult>();
   for (const j of jobs) {
     const r = readResult(dir, j.id);
     if (r && r.fingerprint === jobFingerprint(j)) done.set(j.id, r);
   }
+  return done;
+}
+
+export function sweepStatus(dir: string, jobs: Job[]): SweepStatus {
+  const done = finishedResults(dir, jobs);
   const failed: { id: string; error: string }[] = [];
   let ready = 0;
   let blocked = 0;

@@ -4,7 +4,8 @@ import { expandRecipe, type Job } from '../../sweep/jobs.js';
 import { loadRecipe, validateRecipe, type Recipe } from '../../sweep/recipe.js';
 import { defaultWorkers, runLocalSweep, type SweepOutcome } from '../../sweep/local.js';
 import { DEFAULT_QUEUE, runRedisSweep, runRedisWorker } from '../../sweep/redis.js';
-import { readManifest, sweepStatus, writeManifest } from '../../sweep/store.js';
+import { finishedResults, readManifest, sweepStatus, writeManifest } from '../../sweep/store.js';
+import { writeCarry } from '../../sweep/carry.js';
 import { writeSweepReport } from '../../sweep/report.js';
 import { resumeFromPublished } from '../../sweep/resume.js';
 import { parseIntOption } from '../options.js';
@@ -18,6 +19,7 @@ interface SweepFlags {
   status?: string;
   report?: string;
   publish?: string;
+  carry: boolean;
   resumeFrom?: string;
   dryRun?: boolean;
   verbose?: boolean;
@@ -38,8 +40,21 @@ function printStatus(dir: string, jobs: Job[]): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-async function finish(dir: string, recipe: Recipe, jobs: Job[], outcome: SweepOutcome, publish?: string): Promise<void> {
+/** report.md / report.html (and, with --publish, results.json and the carry/ folder for the next machine). */
+async function report(dir: string, recipe: Recipe, jobs: Job[], publish: string | undefined, carry: boolean) {
   const rep = await writeSweepReport(dir, recipe, jobs, publish);
+  if (publish && carry) {
+    const c = await writeCarry(dir, jobs, new Set(finishedResults(dir, jobs).keys()), publish);
+    if (c.entries.length) {
+      const what = c.entries.map((e) => (e.what === 'checkpoint' ? `${e.id} (checkpoint after epoch ${e.epoch})` : e.id)).join(', ');
+      process.stdout.write(`carried for unfinished jobs → ${publish}/carry/ (${(c.bytes / 2 ** 20).toFixed(1)} MiB gzip): ${what}\n`);
+    }
+  }
+  return rep;
+}
+
+async function finish(dir: string, recipe: Recipe, jobs: Job[], outcome: SweepOutcome, publish: string | undefined, carry: boolean): Promise<void> {
+  const rep = await report(dir, recipe, jobs, publish, carry);
   process.stdout.write(
     `sweep ${recipe.name}: ran ${outcome.ran.length} job(s), ${outcome.skippedDone} already done, ${outcome.failed.length} failed, ${outcome.blocked.length} blocked; ` +
       `${rep.done}/${rep.total} done → ${dir}/report.md, report.html${publish ? ` (and ${publish}/)` : ''}\n` + rep.flags.map((f) => `  ⚠ ${f}\n`).join(''),
@@ -61,8 +76,9 @@ export function registerSweep(program: Command): void {
     .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .option('--status <dir>', 'show the progress of a sweep folder and exit')
     .option('--report <dir>', 'rewrite report.md / report.html of a sweep folder from its finished jobs and exit')
-    .option('--publish <dir>', 'also write report.md, report.html and results.json (all job results, no models) here, e.g. results/lap')
-    .option('--resume-from <dir>', 'first import the finished jobs of a published sweep (its results.json, e.g. results/lap-sweep) whose recipe is unchanged; dense nets and masks that unfinished jobs need are recomputed (deterministic) and checked against the published ones')
+    .option('--publish <dir>', 'also write report.md, report.html and results.json (all job results) here, e.g. results/lap-sweep; while the sweep is unfinished also carry/: the models, masks and dense-training checkpoints that its unfinished jobs need (gzip, sha256-checked)')
+    .option('--no-carry', 'with --publish: leave out carry/ (a later --resume-from then recomputes those models)')
+    .option('--resume-from <dir>', "first import the finished jobs of a published sweep (its results.json, e.g. results/lap-sweep) whose recipe is unchanged, and restore its carry/ (models, masks, checkpoints); dense nets and masks that unfinished jobs need and that were not carried are recomputed (deterministic) and checked against the published ones")
     .option('--dry-run', 'list the jobs and exit')
     .option('-v, --verbose', 'print the jobs’ log lines (epoch losses)')
     .action(async (recipePath: string | undefined, flags: SweepFlags, cmd: Command) => {
@@ -72,7 +88,7 @@ export function registerSweep(program: Command): void {
         if (flags.status) printStatus(dir, m.jobs);
         if (flags.report) {
           const recipe = validateRecipe(m.recipe, `${dir}/sweep.json`);
-          const rep = await writeSweepReport(dir, recipe, m.jobs, flags.publish);
+          const rep = await report(dir, recipe, m.jobs, flags.publish, flags.carry);
           process.stdout.write(`wrote ${dir}/report.md, report.html (${rep.done}/${rep.total} jobs)\n${rep.flags.map((f) => `  ⚠ ${f}\n`).join('')}`);
         }
         return;
@@ -90,6 +106,8 @@ export function registerSweep(program: Command): void {
         const plan = await resumeFromPublished(dir, jobs, flags.resumeFrom);
         process.stdout.write(
           `sweep: imported ${plan.imported.length} finished job(s) from ${flags.resumeFrom}` +
+            (plan.carried.artifacts.length ? `; restored the carried models of ${plan.carried.artifacts.join(', ')}` : '') +
+            (plan.carried.checkpoints.length ? `; restored the checkpoints of ${plan.carried.checkpoints.map((c) => `${c.id} (epoch ${c.epoch})`).join(', ')}` : '') +
             (plan.recompute.length ? `; recomputing ${plan.recompute.length} whose models unfinished jobs need (${plan.recompute.join(', ')})` : '') +
             (plan.stale.length ? `; ignored ${plan.stale.length} from another recipe version` : '') +
             '\n',
@@ -103,7 +121,7 @@ export function registerSweep(program: Command): void {
         const { backend, threads } = globalBackend(cmd);
         outcome = await runLocalSweep({ dir, jobs, workers: flags.workers, backend, threads, verbose: flags.verbose });
       }
-      await finish(dir, recipe, jobs, outcome, flags.publish);
+      await finish(dir, recipe, jobs, outcome, flags.publish, flags.carry);
     });
 
   program
