@@ -147,3 +147,27 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
     return v as T;
   };
 }
+
+/**
+ * A point in time: `HH:MM` (the next such local time, today or tomorrow), `+N` minutes from now (`+90`,
+ * `+90m`, `+2h`), or an ISO 8601 date-time with a zone (`2026-12-02T16:30Z`). `now` is for tests.
+ */
+export function parseTimeOption(name: string, now: () => Date = () => new Date()): (v: string) => Date {
+  return (v: string) => {
+    const t = now();
+    const hm = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(v);
+    if (hm) {
+      const d = new Date(t);
+      d.setHours(Number(hm[1]), Number(hm[2]), 0, 0);
+      if (d.getTime() <= t.getTime()) d.setDate(d.getDate() + 1);
+      return d;
+    }
+    const rel = /^\+(\d{1,5})(m|h)?$/.exec(v);
+    if (rel) return new Date(t.getTime() + Number(rel[1]) * (rel[2] === 'h' ? 3_600_000 : 60_000));
+    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(v)) {
+      const d = new Date(v);
+      if (!Number.isNaN(d.getTime())) return d;
+    }
+    throw new InvalidArgumentError(`${name} must be a time: HH:MM, +MINUTES (e.g. +90, +2h) or an ISO date-time with a zone (2026-12-02T16:30Z), got ${showValue(v)}`);
+  };
+}

@@ -3,6 +3,10 @@
  * soon as its dependencies are done (dense nets first, then every job that shares them). A failed
  * job is recorded in DIR/failed/ and its dependants are skipped; the others go on. Kill it at any
  * point and run it again: finished jobs are kept, the interrupted ones are redone.
+ *
+ * Draining (SIGUSR1, or `drainAt`): no new job starts; the running ones finish and commit, then the
+ * sweep returns with the rest left for the next run — for a machine that is only lent until a given
+ * time, so that the work in flight is not thrown away at the end.
  */
 import { availableParallelism } from 'node:os';
 import type { Job } from './jobs.js';
@@ -20,6 +24,8 @@ export interface LocalSweepOptions {
   /** wasm threads per worker (default: cores / workers). */
   threads?: number;
   verbose?: boolean;
+  /** Start no job after this time (the running ones finish); also on SIGUSR1. */
+  drainAt?: Date;
 }
 
 export interface SweepOutcome {
@@ -28,6 +34,8 @@ export interface SweepOutcome {
   failed: { id: string; error: string }[];
   /** Not run because a dependency failed. */
   blocked: string[];
+  /** Set when the sweep stopped starting jobs (SIGUSR1 or drainAt) with jobs left. */
+  drained?: { reason: string; left: number };
 }
 
 /**
@@ -61,12 +69,26 @@ export async function runLocalSweep(o: LocalSweepOptions): Promise<SweepOutcome>
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let drainReason: string | undefined;
+  const drain = (reason: string) => {
+    if (drainReason) return;
+    drainReason = reason;
+    progress.note(`sweep draining (${reason}): no new jobs; ${running.size} running will finish`);
+  };
+  const onDrain = () => drain('SIGUSR1');
+  process.on('SIGUSR1', onDrain);
+  const drainAtReached = () => {
+    if (o.drainAt && Date.now() >= o.drainAt.getTime()) drain(`--drain-at ${o.drainAt.toISOString()}`);
+    return drainReason !== undefined;
+  };
+  // the timer announces the drain while jobs run; the time is also checked before every start
+  const drainTimer = o.drainAt ? setTimeout(drainAtReached, Math.max(0, o.drainAt.getTime() - Date.now())) : undefined;
   const depFailed = (j: Job): boolean => j.deps.some((d) => failed.has(d) || blockedSet.has(d));
   const blockedSet = new Set<string>();
   try {
     for (;;) {
       for (const j of o.jobs) if (!done.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id) && depFailed(j)) blockedSet.add(j.id);
-      let slot = pool.idle();
+      let slot = drainAtReached() ? -1 : pool.idle();
       while (slot >= 0) {
         const next = o.jobs.find((j) => !done.has(j.id) && !running.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id) && j.deps.every((d) => done.has(d)));
         if (!next) break;
@@ -85,7 +107,7 @@ export async function runLocalSweep(o: LocalSweepOptions): Promise<SweepOutcome>
           },
         ).finally(() => running.delete(next.id));
         running.set(next.id, p);
-        slot = pool.idle();
+        slot = drainAtReached() ? -1 : pool.idle();
       }
       if (running.size === 0) break;
       await Promise.race(running.values());
@@ -93,9 +115,15 @@ export async function runLocalSweep(o: LocalSweepOptions): Promise<SweepOutcome>
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGUSR1', onDrain);
+    clearTimeout(drainTimer);
     progress.stop();
     pool.close();
     release();
   }
-  return { ran, skippedDone, failed: [...failed].map(([id, error]) => ({ id, error })), blocked: [...blockedSet] };
+  const left = o.jobs.filter((j) => !done.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id)).length;
+  return {
+    ran, skippedDone, failed: [...failed].map(([id, error]) => ({ id, error })), blocked: [...blockedSet],
+    ...(drainReason && left > 0 ? { drained: { reason: drainReason, left } } : {}),
+  };
 }

@@ -11,6 +11,7 @@ import {
   parseNameList,
   parseRates,
   parseShape,
+  parseTimeOption,
 } from '../../src/cli/options.js';
 import { parseRateExpression } from '../../src/structured/rates.js';
 import { parseNumberText } from '../../src/util/number-text.js';
@@ -68,4 +69,17 @@ test('shape and choice show the offending value', () => {
   assert.deepEqual(parseShape('32x32x3'), [32, 32, 3]);
   for (const bad of ['28,28', '28,,1', '0x1c,28,1', '28,28,1.5', ' ,28,1', '1e9,1,1']) assert.throws(() => parseShape(bad), /input shape must be H,W,C/, bad);
   assert.throws(() => parseChoice('--kd', ['ce', 'kd'])('x\n'), /--kd must be one of ce, kd, got 'x\\n'/);
+});
+
+test('times: HH:MM is the next such time, +N minutes/hours, ISO with a zone; anything else names the flag', () => {
+  const now = new Date(2026, 11, 2, 14, 30, 0); // local 14:30
+  const at = parseTimeOption('--drain-at', () => now);
+  assert.equal(at('16:05').getTime(), new Date(2026, 11, 2, 16, 5).getTime());
+  assert.equal(at('09:00').getTime(), new Date(2026, 11, 3, 9, 0).getTime(), 'a time already past today means tomorrow');
+  assert.equal(at('+90').getTime() - now.getTime(), 90 * 60_000);
+  assert.equal(at('+2h').getTime() - now.getTime(), 2 * 3_600_000);
+  assert.equal(at('2026-12-02T16:30Z').toISOString(), '2026-12-02T16:30:00.000Z');
+  for (const bad of ['', '25:00', '7:5', '+', '+-3', 'soon', '2026-12-02T16:30', '2026-13-02T16:30Z', '16:30:00']) {
+    assert.throws(() => at(bad), /--drain-at must be a time/, JSON.stringify(bad));
+  }
 });

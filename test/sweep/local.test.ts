@@ -64,3 +64,37 @@ test('local sweep: killed mid-run it resumes with nothing lost and nothing done 
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('local sweep drains on SIGUSR1: the running job finishes and commits, no new job starts, exit 0', { timeout: 300_000 }, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'pk-drain-'));
+  try {
+    const recipe = join(tmp, 'tiny.json');
+    writeFileSync(recipe, JSON.stringify(tinyRecipe({ fourier: false })));
+    const out = join(tmp, 'out');
+    let signalled = false;
+    const run = cli(['sweep', recipe, '--out', out, '--workers', '1'], {
+      onLine: (line, p) => {
+        if (!signalled && /start dense-mlp-s0/.test(line)) {
+          signalled = true;
+          p.kill('SIGUSR1');
+        }
+      },
+    });
+    const r = await run.done;
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /sweep draining \(SIGUSR1\): no new jobs; 1 running will finish/);
+    assert.match(r.out, /ran 1 job\(s\), 0 already done, 0 failed, 0 blocked; 1\/3 done/);
+    assert.match(r.out, /drained \(SIGUSR1\): 2 job\(s\) left for the next run of the same command/);
+    assert.deepEqual(Object.keys(readResults(out)), ['dense-mlp-s0']);
+    assert.ok(!existsSync(join(out, '.lock')));
+    // --drain-at is validated before any work and is for local workers only
+    const bad = await cli(['sweep', recipe, '--out', out, '--drain-at', 'later']).done;
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /--drain-at must be a time/);
+    const past = await cli(['sweep', recipe, '--out', out, '--drain-at', '+0']).done;
+    assert.equal(past.code, 0, past.out);
+    assert.match(past.out, /ran 0 job\(s\), 1 already done.*\n.*drained \(--drain-at /);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -8,7 +8,7 @@ import { finishedResults, readManifest, sweepStatus, writeManifest } from '../..
 import { writeCarry } from '../../sweep/carry.js';
 import { writeSweepReport } from '../../sweep/report.js';
 import { resumeFromPublished } from '../../sweep/resume.js';
-import { parseIntOption } from '../options.js';
+import { parseIntOption, parseTimeOption } from '../options.js';
 
 interface SweepFlags {
   out?: string;
@@ -23,6 +23,7 @@ interface SweepFlags {
   resumeFrom?: string;
   dryRun?: boolean;
   verbose?: boolean;
+  drainAt?: Date;
 }
 
 function globalBackend(cmd: Command): { backend?: string; threads?: number } {
@@ -57,7 +58,9 @@ async function finish(dir: string, recipe: Recipe, jobs: Job[], outcome: SweepOu
   const rep = await report(dir, recipe, jobs, publish, carry);
   process.stdout.write(
     `sweep ${recipe.name}: ran ${outcome.ran.length} job(s), ${outcome.skippedDone} already done, ${outcome.failed.length} failed, ${outcome.blocked.length} blocked; ` +
-      `${rep.done}/${rep.total} done → ${dir}/report.md, report.html${publish ? ` (and ${publish}/)` : ''}\n` + rep.flags.map((f) => `  ⚠ ${f}\n`).join(''),
+      `${rep.done}/${rep.total} done → ${dir}/report.md, report.html${publish ? ` (and ${publish}/)` : ''}\n` +
+      (outcome.drained ? `drained (${outcome.drained.reason}): ${outcome.drained.left} job(s) left for the next run of the same command\n` : '') +
+      rep.flags.map((f) => `  ⚠ ${f}\n`).join(''),
   );
   if (outcome.failed.length > 0) {
     throw new Error(`${outcome.failed.length} job(s) failed (see ${dir}/failed/): ${outcome.failed.map((f) => f.id).join(', ')}`);
@@ -79,6 +82,7 @@ export function registerSweep(program: Command): void {
     .option('--publish <dir>', 'also write report.md, report.html and results.json (all job results) here, e.g. results/lap-sweep; while the sweep is unfinished also carry/: the models, masks and dense-training checkpoints that its unfinished jobs need (gzip, sha256-checked)')
     .option('--no-carry', 'with --publish: leave out carry/ (a later --resume-from then recomputes those models)')
     .option('--resume-from <dir>', "first import the finished jobs of a published sweep (its results.json, e.g. results/lap-sweep) whose recipe is unchanged, and restore its carry/ (models, masks, checkpoints); dense nets and masks that unfinished jobs need and that were not carried are recomputed (deterministic) and checked against the published ones")
+    .option('--drain-at <time>', 'start no job after this time (HH:MM, +MINUTES, or ISO); running jobs finish, the rest waits for the next run (also: kill -USR1 PID)', parseTimeOption('--drain-at'))
     .option('--dry-run', 'list the jobs and exit')
     .option('-v, --verbose', 'print the jobs’ log lines (epoch losses)')
     .action(async (recipePath: string | undefined, flags: SweepFlags, cmd: Command) => {
@@ -101,6 +105,7 @@ export function registerSweep(program: Command): void {
         return;
       }
       if (!flags.out) throw new Error('sweep: --out DIR is required (where results and models go)');
+      if (flags.redis && flags.drainAt) throw new Error('sweep: --drain-at applies to local workers; with --redis stop the workers instead (their jobs are retried elsewhere)');
       const dir = resolve(flags.out);
       if (flags.resumeFrom) {
         const plan = await resumeFromPublished(dir, jobs, flags.resumeFrom);
@@ -119,7 +124,7 @@ export function registerSweep(program: Command): void {
         outcome = await runRedisSweep({ url: flags.redis, dir, jobs, queue: flags.queue });
       } else {
         const { backend, threads } = globalBackend(cmd);
-        outcome = await runLocalSweep({ dir, jobs, workers: flags.workers, backend, threads, verbose: flags.verbose });
+        outcome = await runLocalSweep({ dir, jobs, workers: flags.workers, backend, threads, verbose: flags.verbose, drainAt: flags.drainAt });
       }
       await finish(dir, recipe, jobs, outcome, flags.publish, flags.carry);
     });
