@@ -20,11 +20,11 @@ import { stat, type Stat } from '../util/stats.js';
 
 export { stat, type Stat };
 
-
-
-/** "mean ± std" in percent (2 decimals), "-" when empty. */
+/** "mean ± std" in percent (2 decimals); "value (n = 1)" for one value (it has no spread); "-" when empty. */
 export function pm(s: Stat, scale = 100): string {
-  return s.n === 0 ? '-' : `${(scale * s.mean).toFixed(2)} ± ${(scale * s.std).toFixed(2)}`;
+  if (s.n === 0) return '-';
+  if (s.n === 1) return `${(scale * s.mean).toFixed(2)} (n = 1)`;
+  return `${(scale * s.mean).toFixed(2)} ± ${(scale * s.std).toFixed(2)}`;
 }
 
 /**
