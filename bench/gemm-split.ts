@@ -1,21 +1,22 @@
 /**
  * A/B of prunekit's small-GEMM split (src/backend/kernels/simd/small-gemm.ts) against XNNPACK's pool, for the
  * MLP training step (bench net 'mlp', Adam): inside one process per thread count the routes alternate in
- * blocks of `--block` steps for `--rounds` rounds, so that all see the same machine — split (the kernel on the
- * calling thread and the helper thread), kernel-1t (the kernel on the calling thread only: with 2 threads, the
- * in-process measure of what the helper adds) and xnnpack (PRUNEKIT_WASM_GEMM_SPLIT=off) — and prints the median
- * ms per step of each route and the median of the per-round ratios. Before and after, the parallel capacity the host
- * gives right now: two processes running the same scalar loop at once vs one alone (2.0 = two free cores; on
- * a shared host it swings between ~1 and ~2 within seconds, and no 2-thread speedup can exceed it).
+ * blocks of `--block` steps for `--rounds` rounds, so that all see the same machine — split (mode 'auto': the
+ * kernel on the calling thread and the helper thread; with 1 thread mode 'on', the kernel alone), kernel-1t (mode
+ * 'on', the kernel on the calling thread only: with 2 threads, the in-process measure of what the helper adds)
+ * and xnnpack (PRUNEKIT_WASM_GEMM_SPLIT=off) — and prints the median
+ * ms per step of each route and the median of the per-round ratios. Before and after, the parallel capacity the
+ * host gives right now (bench/capacity.ts).
  *
  *   node --import tsx bench/gemm-split.ts [--threads 1,2] [--rounds 12] [--block 6] [--models mlp]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { gemmHelperOf, setGemmHelperEnabled, setGemmSplitMode } from '../src/backend/kernels/simd/small-gemm.js';
 import { asWasm } from '../src/backend/kernels/wasm-heap.js';
 import { runParentOrChild } from './args.js';
+import { parallelCapacity } from './capacity.js';
 import { benchNet, syntheticTraining } from './nets.js';
 
 const median = (v: number[]): number => {
@@ -41,7 +42,7 @@ async function child(args: Map<string, string>): Promise<void> {
     const modes = threads > 1 ? ['split', 'mine1', 'off', ...spins.map((s) => `spin${s}`)] : ['split', 'off'];
     const ms: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
     const use = (m: string): void => {
-      setGemmSplitMode(m === 'off' ? 'off' : 'on');
+      setGemmSplitMode(m === 'off' ? 'off' : m === 'mine1' || threads === 1 ? 'on' : 'auto');
       setGemmHelperEnabled(m !== 'mine1');
       gemmHelperOf(asWasm(tf.backend()))?.setSpin(m.startsWith('spin') ? Number(m.slice(4)) : 2000);
     };
@@ -65,33 +66,16 @@ async function child(args: Map<string, string>): Promise<void> {
   }
 }
 
-const LOOP = 'let s=0; for(let i=0;i<1e8;i++) s+=Math.sqrt(i); return s;';
-
-function loopMs(): Promise<number> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['-e', `const f=()=>{${LOOP}}; const t0=performance.now(); f(); process.stdout.write(String(performance.now()-t0))`]);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', () => resolve(Number(out)));
-  });
-}
-
-async function capacity(): Promise<string> {
-  const alone = await loopMs();
-  const [a, b] = await Promise.all([loopMs(), loopMs()]);
-  return `${((2 * alone) / Math.max(a, b)).toFixed(2)} cores (loop alone ${alone.toFixed(0)} ms, two at once ${a.toFixed(0)}/${b.toFixed(0)} ms)`;
-}
-
 async function parent(args: Map<string, string>): Promise<void> {
   const pass = ['--rounds', args.get('rounds') ?? '12', '--block', args.get('block') ?? '6', '--models', args.get('models') ?? 'mlp', '--spins', args.get('spins') ?? ''];
-  console.log(`parallel capacity before: ${await capacity()}`);
+  console.log(`parallel capacity before: ${await parallelCapacity()}`);
   const rows: ({ net: string; threads: number; split: number[]; mine1: number[]; off: number[] } & Record<string, number[]>)[] = [];
   for (const t of (args.get('threads') ?? '1,2').split(',')) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/gemm-split.ts', '--child', '--threads', t, ...pass], { encoding: 'utf8', maxBuffer: 16 << 20 });
     if (r.status !== 0) console.log(`threads ${t}: child failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     for (const line of r.stdout.split('\n').filter((l) => l.startsWith('RESULT '))) rows.push(JSON.parse(line.slice(7)));
   }
-  console.log(`parallel capacity after: ${await capacity()}`);
+  console.log(`parallel capacity after: ${await parallelCapacity()}`);
   console.log('ms per training step (median of rounds); ratios: median of the per-round ratios');
   console.log('net  thr  split  kernel-1t  xnnpack  split/xnnpack  kernel-1t/split');
   for (const r of rows) {

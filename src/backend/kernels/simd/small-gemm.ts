@@ -9,7 +9,8 @@
  * never waits for a helper that has not started, and the helper waits on Atomics after ~10 µs of spinning.
  *
  * Modes (PRUNEKIT_WASM_GEMM_SPLIT): 'auto' (default) — used when tfjs-wasm runs threaded (shared memory) and
- * the GEMM is small (≤ MAX_MACS multiply-adds); 'on' — every applicable GEMM, also single-threaded (tests);
+ * the GEMM is small (≤ MAX_MACS multiply-adds, K ≤ MAX_K, ≥ MIN_UNITS work units: Dense layers, not the
+ * conv filter gradients); 'on' — every applicable GEMM, also single-threaded (tests);
  * 'off' — never. Float32 operands only (otherwise the caller keeps its route); N % 4 ≠ 0 goes through a
  * zero-padded copy of B. The result does not depend on the number of threads (gemm.wat: one summation order per
  * element).
@@ -26,6 +27,13 @@ const SOURCE: HeapModuleSource = { plain: GEMM_MODULE_PLAIN, shared: GEMM_MODULE
 
 /** Largest GEMM (multiply-adds) the 'auto' mode takes; bigger ones scale well on XNNPACK's pool. */
 export const MAX_MACS = 64e6;
+/**
+ * Longest inner dimension 'auto' takes: the kernel does not block K, so each 4-row unit streams its 64-column
+ * panel of B (K·256 bytes) through the cache (conv filter gradients as GEMMs have K = batch·H·W in the 10⁵).
+ */
+export const MAX_K = 4096;
+/** Fewest work units (4 rows × 64 columns) 'auto' takes: below, the two threads cannot share the work. */
+export const MIN_UNITS = 8;
 
 const CLAMP: Record<string, [number, number]> = { linear: [-Infinity, Infinity], relu: [0, Infinity], relu6: [0, 6] };
 
@@ -96,12 +104,13 @@ export function gemmHelperOf(backend: WasmBackend): GemmHelper | undefined {
   return state.get(backend.wasm as unknown as object)?.helper;
 }
 
-/** Whether `mode` takes a GEMM of m×k×n on this backend (before the shape checks). */
-function wanted(backend: WasmBackend, mode: GemmSplitMode, macs: number): boolean {
+/** Whether `mode` takes a GEMM of m×k×n on this backend (before the shape checks); exported for tests. */
+export function wanted(backend: WasmBackend, mode: GemmSplitMode, m: number, k: number, n: number): boolean {
   if (mode === 'off') return false;
   if (mode === 'on') return true;
   const memory = wasmMemory(backend);
-  return memory !== undefined && isSharedMemory(memory) && macs <= MAX_MACS;
+  const units = Math.ceil(m / 4) * Math.ceil(n / 64);
+  return memory !== undefined && isSharedMemory(memory) && m * k * n <= MAX_MACS && k <= MAX_K && units >= MIN_UNITS;
 }
 
 let helperEnabled = process.env.PRUNEKIT_GEMM_HELPER !== 'off';
@@ -136,7 +145,7 @@ export function smallGemm(backend: WasmBackend, a3: TensorInfo, b3: TensorInfo, 
   const [, kb, n] = b3.shape;
   const m = batch * m0;
   if (k !== kb || m === 0 || k === 0 || n === 0) return undefined;
-  if (!wanted(backend, gemmSplitMode(), m * k * n)) return undefined;
+  if (!wanted(backend, gemmSplitMode(), m, k, n)) return undefined;
   const activation = fusion?.activation ?? 'linear';
   const bias = fusion?.bias;
   if (!(activation in CLAMP) || fusion?.preluActivationWeights !== undefined) return undefined;
