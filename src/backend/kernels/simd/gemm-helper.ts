@@ -13,6 +13,15 @@
  */
 import { Worker } from 'node:worker_threads';
 
+/** A work unit of gemm.wat: UNIT_ROWS rows × UNIT_COLS columns of C. */
+export const UNIT_ROWS = 4;
+export const UNIT_COLS = 64;
+
+/** Work units of an m×n output. */
+export function gemmUnitCount(m: number, n: number): number {
+  return Math.ceil(m / UNIT_ROWS) * Math.ceil(n / UNIT_COLS);
+}
+
 export interface GemmExports {
   gemmUnits(a: number, b: number, c: number, m: number, k: number, n: number, ctr: number): number;
 }
@@ -97,8 +106,7 @@ export class GemmHelper {
     for (let s = 0; s < MAIN_SPIN && Atomics.load(I, STATE) === TAKEN; s++);
     while (Atomics.load(I, STATE) === TAKEN) Atomics.wait(I, STATE, TAKEN);
     Atomics.store(I, STATE, IDLE);
-    const total = Math.ceil(m / 4) * Math.ceil(n / 64);
-    this.lastHelperUnits = total - mine;
+    this.lastHelperUnits = gemmUnitCount(m, n) - mine;
   }
 
   /** Sets how many iterations the helper spins after a job before it sleeps in Atomics.wait. */

@@ -18,7 +18,7 @@
 import v8 from 'node:v8';
 import { allocF32, release, viewF32, withShape, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
 import { GEMM_MODULE_PLAIN, GEMM_MODULE_SHARED } from './gemm.generated.js';
-import { GemmHelper, type GemmExports } from './gemm-helper.js';
+import { GemmHelper, gemmUnitCount, type GemmExports } from './gemm-helper.js';
 import { heapPtr, isSharedMemory, simdKernels, wasmMemory, type HeapModuleSource } from './instance.js';
 
 export type GemmSplitMode = 'auto' | 'on' | 'off';
@@ -109,7 +109,7 @@ export function wanted(backend: WasmBackend, mode: GemmSplitMode, m: number, k: 
   if (mode === 'off') return false;
   if (mode === 'on') return true;
   const memory = wasmMemory(backend);
-  const units = Math.ceil(m / 4) * Math.ceil(n / 64);
+  const units = gemmUnitCount(m, n);
   return memory !== undefined && isSharedMemory(memory) && m * k * n <= MAX_MACS && k <= MAX_K && units >= MIN_UNITS;
 }
 
