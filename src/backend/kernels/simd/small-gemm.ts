@@ -3,10 +3,11 @@
  * work split dynamically between the calling thread and one persistent helper thread (gemm-helper.ts).
  *
  * Why: tfjs-wasm runs plain GEMMs through XNNPACK (as 1×1 convolutions, gemm-conv.ts) on its pthreadpool, whose
- * main thread waits at the end of every call until each pool thread has woken and checked in. The MLP's GEMMs
- * are 0.3–1.5 ms each; on a machine whose second core is not always there (a shared host), that wait, and the
- * pool threads' spin after each call, ate the whole 2-thread gain (bench/train.ts: 0.95×). Here the main thread
- * never waits for a helper that has not started, and the helper waits on Atomics after ~10 µs of spinning.
+ * caller waits at the end of every call until each pool thread has done its share, however late it woke. The
+ * MLP's GEMMs are 0.3–1.5 ms each; on a host whose second core comes and goes within seconds, the MLP step with
+ * 2 threads ran at 0.47–1.38× the 1-thread speed (README, wasm training). Here the main thread never waits for a
+ * helper that has not started (it then computes every unit itself), and the helper waits on Atomics after ~10 µs
+ * of spinning.
  *
  * Modes (PRUNEKIT_WASM_GEMM_SPLIT): 'auto' (default) — used when tfjs-wasm runs threaded (shared memory) and
  * the GEMM is small (≤ MAX_MACS multiply-adds, K ≤ MAX_K, ≥ MIN_UNITS work units: Dense layers, not the
@@ -148,7 +149,7 @@ export function smallGemm(backend: WasmBackend, a3: TensorInfo, b3: TensorInfo, 
   if (!wanted(backend, gemmSplitMode(), m, k, n)) return undefined;
   const activation = fusion?.activation ?? 'linear';
   const bias = fusion?.bias;
-  if (!(activation in CLAMP) || fusion?.preluActivationWeights !== undefined) return undefined;
+  if (!Object.hasOwn(CLAMP, activation) || fusion?.preluActivationWeights !== undefined) return undefined;
   if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== n || bias.dtype !== 'float32')) return undefined;
   const simd = simdKernels(backend);
   const s = setUp(backend);
