@@ -21,6 +21,7 @@ import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
 import { runParentOrChild } from './args.js';
+import { parallelCapacity } from './capacity.js';
 import { peerEnv, ratioLines, runTorch, torchMissing, type StepResult } from './peer.js';
 import { loadNativeAddon } from '../src/backend/native/addon.js';
 
@@ -250,10 +251,11 @@ function nativeAndPeer(models: string, pass: string[], backends: string[], repea
   return found;
 }
 
-function parent(args: Map<string, string>): void {
+async function parent(args: Map<string, string>): Promise<void> {
   const models = args.get('models') ?? 'mlp,cnn,vgg';
   const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const loadBefore = load();
+  const capacityBefore = await parallelCapacity();
   const pass = ['--models', models, ...(args.has('profile') ? ['--profile'] : [])];
   const rows: Result[] = [];
   const notes: string[] = [];
@@ -287,6 +289,7 @@ function parent(args: Map<string, string>): void {
   printTable(rows);
   console.log('');
   console.log(`machine: ${os.availableParallelism()} cores; load average (1/5/15 min) ${loadBefore} at start, ${load()} at end`);
+  console.log(`parallel capacity (bench/capacity.ts): ${capacityBefore} at start, ${await parallelCapacity()} at end`);
   console.log(`targets: train/forward ≤ ${TARGET_RATIO} (wasm); 2-thread speedup ≥ ${TARGET_SPEEDUP}× on every net`);
   for (const r of rows.filter((q) => q.backend === 'wasm')) {
     const ratio = r.trainMs / r.forwardMs;
@@ -315,4 +318,4 @@ function parent(args: Map<string, string>): void {
   for (const n of notes) console.log(n);
 }
 
-runParentOrChild('bench', child, parent);
+runParentOrChild('bench', child, (a) => parent(a));

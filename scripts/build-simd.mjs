@@ -2,6 +2,7 @@
 // variants (plain memory import, and `shared` for tfjs-wasm's threaded build) as base64 into its generated .ts:
 //   src/backend/kernels/simd/update.wat  → module.generated.ts  (optimiser / batch-norm / GEMM helper kernels)
 //   src/backend/kernels/simd/dwconv.wat  → dwconv.generated.ts  (depthwise-conv inference kernel)
+//   src/backend/kernels/simd/gemm.wat    → gemm.generated.ts    (small-GEMM kernel, work split across threads)
 // Run after editing a .wat:
 //   node scripts/build-simd.mjs            (write)
 //   node scripts/build-simd.mjs --check    (exit 1 when a committed file is out of date)
@@ -15,6 +16,7 @@ const dir = join(root, 'src/backend/kernels/simd');
 const MODULES = [
   { wat: 'update.wat', out: 'module.generated.ts', name: 'SIMD_MODULE' },
   { wat: 'dwconv.wat', out: 'dwconv.generated.ts', name: 'DWCONV_MODULE' },
+  { wat: 'gemm.wat', out: 'gemm.generated.ts', name: 'GEMM_MODULE' },
 ];
 const PLAIN_IMPORT = '(import "env" "memory" (memory 1))';
 const SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';

@@ -29,6 +29,7 @@ import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { stopGemmHelpers } from './kernels/simd/gemm-helper.js';
 
 /** The package version whose text the workaround was written against. */
 export const SUPPORTED_WASM_VERSION = '4.22.0';
@@ -327,6 +328,7 @@ export function wasmWorkerCount(): { running: number; idle: number } {
 
 /** Terminates the pthread workers. The wasm backend is unusable afterwards; only for a clean shutdown. */
 export async function releaseWasmWorkers(): Promise<void> {
+  await stopGemmHelpers();
   const p = pthreads();
   if (!p) return;
   await Promise.all([...p.runningWorkers, ...p.unusedWorkers].map((w) => w.terminate()));

@@ -7,13 +7,15 @@
  * For plain BatchMatMul we may instead compute
  * Cᵀ = op(B)ᵀ·op(A)ᵀ and transpose the (small) result, whichever moves fewer elements: XNNPACK
  * re-packs its right operand on every call, so A·Bᵀ with a large B is cheaper as (B·Aᵀ)ᵀ.
- * The plain GEMM itself runs as a 1×1 convolution (gemm-conv.ts: threaded), or the stock kernel where
- * that does not apply.
+ * The plain GEMM itself runs on prunekit's small-GEMM kernel split over two threads (simd/small-gemm.ts: small
+ * GEMMs on threaded builds), else as a 1×1 convolution (gemm-conv.ts: XNNPACK's pool), or the stock kernel where
+ * neither applies.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { allocF32, asWasm, release, reshapeInfo, runWasmKernel, sizeOf, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
 import { heapPtr, simdKernels } from '../simd/instance.js';
 import { gemmViaConv } from './gemm-conv.js';
+import { smallGemm } from '../simd/small-gemm.js';
 import type { KernelFn } from './replace-kernel.js';
 
 interface MatMulDims {
@@ -112,6 +114,7 @@ export function makeBatchMatMul(stock: KernelFn | undefined): KernelFn {
     const temps: TensorInfo[] = [a3, b3];
     // threaded 1×1-conv GEMM where it applies, else the stock (single-threaded XNNPACK) matmul
     const plain = (left: TensorInfo, right: TensorInfo): TensorInfo =>
+      smallGemm(backend, left, right) ??
       gemmViaConv(backend, left, right) ??
       (stock({ inputs: { a: left, b: right }, backend: anyBackend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo);
     let out: TensorInfo;
@@ -147,8 +150,10 @@ export function makeFusedMatMul(stock: KernelFn | undefined): KernelFn {
     const right = transposeB ? transposeLast2(backend, b3) : b3;
     const { bias, preluActivationWeights } = inputs as { bias?: TensorInfo; preluActivationWeights?: TensorInfo };
     const activation = (attrs as { activation?: string } | undefined)?.activation;
+    const fusion = { bias, activation, preluActivationWeights };
     const out =
-      gemmViaConv(backend, left, right, { bias, activation, preluActivationWeights }) ??
+      smallGemm(backend, left, right, fusion) ??
+      gemmViaConv(backend, left, right, fusion) ??
       (stock({
         inputs: { ...inputs, a: left, b: right } as unknown as tf.NamedTensorInfoMap,
         backend: anyBackend,
