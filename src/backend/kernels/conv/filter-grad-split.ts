@@ -5,15 +5,17 @@
  *   dW[t, co] = Σ_blk dW_blk[t, co],   dW_blk = Σ_{p ∈ blk} Pᵀ[t, p] · dy[p, co]   (t = (ky·kw + kx)·ci + c, HWIO)
  *
  * A block is `blockImages` images (patches of about BLOCK_FLOATS values, so that a block's Pᵀ and dy stay in
- * cache; fewer, larger blocks where the K×co partials of all blocks would pass PARTIALS_FLOATS). Each thread claims blocks from an atomic counter, gathers the block's transposed patches into its own
- * scratch and computes the block's partial into the block's own slot (simd/filter-grad-blocks.ts); the partials
+ * cache; fewer, larger blocks where the K×co partials of all blocks would pass PARTIALS_FLOATS). Each thread
+ * claims blocks from an atomic counter, gathers the block's transposed patches into its own scratch and
+ * computes the block's partial into the block's own slot (simd/filter-grad-blocks.ts); the partials
  * are then summed in block order, so the result is the same whichever thread took which block, and whether the
  * helper ran at all (a helper that has not woken up is never waited for: the calling thread takes every block).
- * Unlike filter-grad-gemm.ts (one XNNPACK GEMM per chunk, patch gathering on the calling thread only), the
- * gathering runs on both threads.
+ * Unlike filter-grad-gemm.ts (one XNNPACK GEMM per chunk, patch gathering and dy packing on the calling thread
+ * only), the gathering runs on both threads and nothing is packed (gemm.wat reads Pᵀ and dy in place).
+ * Per-layer A/B: `npm run bench:filter-grad-split` (numbers in README, "Faster wasm training").
  *
  * Used on the threaded build (shared memory, helper thread with update.wat) with stride-1 dilations and
- * co % 4 == 0 (gemm.wat's N), on the 'gemm' filter-gradient route; PRUNEKIT_WASM_FILTER_GRAD_SPLIT=off (or setFilterGradSplit(false)) turns it off.
+ * co % 4 == 0 (gemm.wat's N), K·co ≤ PARTIALS_FLOATS / MIN_BLOCKS, on the 'gemm' filter-gradient route; PRUNEKIT_WASM_FILTER_GRAD_SPLIT=off (or setFilterGradSplit(false)) turns it off.
  * Returns undefined when it does not apply (the caller keeps filter-grad-gemm.ts).
  */
 import { FG } from '../simd/filter-grad-blocks.js';
@@ -28,6 +30,13 @@ export const BLOCK_FLOATS = 1 << 18;
 
 /** Most partial-sum values (all blocks' K×co partials together, 16 MiB): wide layers get fewer, larger blocks. */
 export const PARTIALS_FLOATS = 1 << 22;
+
+/**
+ * Fewest blocks the partials budget must allow: wider layers (K·co > PARTIALS_FLOATS / MIN_BLOCKS, VGG's 4×4 and 2×2
+ * 256/512-channel layers) keep XNNPACK, which was as fast or faster there (0.93–1.01×, 2 Dec 2026): their GEMMs
+ * are wide outputs over few pixels, where XNNPACK's packed tiles win and there is little gathering to share.
+ */
+export const MIN_BLOCKS = 4;
 
 let enabled = process.env.PRUNEKIT_WASM_FILTER_GRAD_SPLIT !== 'off';
 let blockFloats = BLOCK_FLOATS;
@@ -59,6 +68,7 @@ export function splitFilterGrad(backend: WasmBackend, x: Info, dy: Info, g: Conv
   if (gk?.helper === undefined || !gk.helper.hasSimd) return undefined;
   const K = g.kH * g.kW * g.inC;
   const co = g.outC;
+  if (K * co * MIN_BLOCKS > PARTIALS_FLOATS) return undefined;
   const nb = blockImages(g, blockFloats);
   const nBlocks = Math.ceil(g.batch / nb);
   const smallK = K <= SMALL_K && co % 16 === 0;

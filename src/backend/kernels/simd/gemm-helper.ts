@@ -9,7 +9,9 @@
  * When the main thread runs out of units it closes the job with compareExchange(STATE, OPEN → IDLE): if the
  * helper never took it (late wake-up, or a descheduled core) the main thread does not wait for it at all, so a
  * busy machine costs at most the helper's last unit, never a wake-up. The helper is unref()ed (it does not keep
- * the process alive) and `stopGemmHelpers` ends it.
+ * the process alive) and `stopGemmHelpers` ends it. A job is of one of two kinds (KIND slot): `gemmUnits`, or the
+ * blocks of a split conv filter gradient (`filterGradBlocks`, simd/filter-grad-blocks.ts, whose source the
+ * worker embeds; it then also instantiates update.wat for the patch gathering).
  */
 import { Worker } from 'node:worker_threads';
 import { FG, filterGradBlocks, type BlockSimd } from './filter-grad-blocks.js';
