@@ -16,10 +16,11 @@
  *
  * Used on the threaded build (shared memory, helper thread with update.wat) with stride-1 dilations and
  * co % 4 == 0 (gemm.wat's N), K·co ≤ PARTIALS_FLOATS / MIN_BLOCKS, on the 'gemm' filter-gradient route; PRUNEKIT_WASM_FILTER_GRAD_SPLIT=off (or setFilterGradSplit(false)) turns it off.
- * Returns undefined when it does not apply (the caller keeps filter-grad-gemm.ts).
+ * PRUNEKIT_WASM_FILTER_GRAD_SPLIT=all also runs the blocks on the single-threaded build (calling thread only; for
+ * measurements). Returns undefined when it does not apply (the caller keeps filter-grad-gemm.ts).
  */
-import { FG } from '../simd/filter-grad-blocks.js';
-import { heapPtr, simdKernels } from '../simd/instance.js';
+import { FG, filterGradBlocks } from '../simd/filter-grad-blocks.js';
+import { heapPtr, simdKernels, wasmMemory } from '../simd/instance.js';
 import { gemmHelperEnabled, gemmKernelOf } from '../simd/small-gemm.js';
 import { filterGradRoute, SMALL_K } from './filter-grad-gemm.js';
 import type { ConvGeometry } from './geometry.js';
@@ -39,6 +40,8 @@ export const PARTIALS_FLOATS = 1 << 22;
 export const MIN_BLOCKS = 4;
 
 let enabled = process.env.PRUNEKIT_WASM_FILTER_GRAD_SPLIT !== 'off';
+/** Also on the single-threaded build (blocks on the calling thread only); for measurements: off by default. */
+let singleThreaded = process.env.PRUNEKIT_WASM_FILTER_GRAD_SPLIT === 'all';
 let blockFloats = BLOCK_FLOATS;
 /** Blocks the helper computed in the last call (tests, benchmarks). */
 export let lastHelperBlocks = 0;
@@ -46,9 +49,10 @@ export let lastHelperBlocks = 0;
 export let splitCalls = 0;
 
 /** Turns the split route on or off (and sets the patch values per block: tests use tiny blocks). */
-export function setFilterGradSplit(on: boolean, floatsPerBlock = BLOCK_FLOATS): void {
+export function setFilterGradSplit(on: boolean, floatsPerBlock = BLOCK_FLOATS, alsoSingleThreaded = false): void {
   enabled = on;
   blockFloats = floatsPerBlock;
+  singleThreaded = alsoSingleThreaded;
 }
 
 /** Images per block for a geometry (exported for tests). */
@@ -65,7 +69,9 @@ export function splitFilterGrad(backend: WasmBackend, x: Info, dy: Info, g: Conv
   const simd = simdKernels(backend);
   if (simd === undefined) return undefined;
   const gk = gemmKernelOf(backend);
-  if (gk?.helper === undefined || !gk.helper.hasSimd) return undefined;
+  const memory = wasmMemory(backend);
+  if (gk === undefined || memory === undefined) return undefined;
+  if ((gk.helper === undefined || !gk.helper.hasSimd) && !singleThreaded) return undefined;
   const K = g.kH * g.kW * g.inC;
   const co = g.outC;
   if (K * co * MIN_BLOCKS > PARTIALS_FLOATS) return undefined;
@@ -88,8 +94,8 @@ export function splitFilterGrad(backend: WasmBackend, x: Info, dy: Info, g: Conv
     args.set([heapPtr(backend, x), heapPtr(backend, dy), partials, counters, g.inC, g.inH, g.inW, g.kH, g.kW, g.sH, g.sW,
       g.padTop, g.padLeft, g.outH, g.outW, co, nb, g.batch, smallK ? 1 : 0, ...perThread.flat()]);
     new Int32Array(viewF32(backend, temps[1]).buffer, counters, 48).fill(0);
-    const useHelper = gemmHelperEnabled();
-    lastHelperBlocks = useHelper ? gk.helper.runFilterGrad(gk.kernel, simd, args) : gk.helper.runFilterGradAlone(gk.kernel, simd, args);
+    if (gk.helper?.hasSimd && gemmHelperEnabled()) lastHelperBlocks = gk.helper.runFilterGrad(gk.kernel, simd, args);
+    else lastHelperBlocks = (filterGradBlocks(gk.kernel, simd, memory, args, 0), 0);
     // fixed summation order: block 0, then 1, 2, …
     const out = heapPtr(backend, dW);
     simd.copyF32(out, partials, K * co);

@@ -130,12 +130,6 @@ export class GemmHelper {
     return mine < 0 ? 0 : total - mine;
   }
 
-  /** Runs the filter-gradient blocks on the calling thread only (benchmarks: the helper's share turned off). */
-  runFilterGradAlone(main: GemmExports, simd: BlockSimd, args: Int32Array): number {
-    filterGradBlocks(main, simd, this.memory, args, 0);
-    return 0;
-  }
-
   /**
    * Opens a job of `kind` (arguments already in ctl), runs `mainPart` on this thread (it returns the work items it
    * did), then closes the job: returns −1 when the helper never took it (no wait), else `mainPart`'s count after
