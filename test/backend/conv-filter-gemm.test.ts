@@ -1,7 +1,8 @@
 /**
  * Conv2DBackpropFilter as transposed patches + threaded GEMM (src/backend/kernels/conv/filter-grad-gemm.ts)
  * against the cpu backend (both orientations of the product, and the SIMD small-K product of first layers): strides 1/2, same/valid/explicit pads, 1/3/5 kernels, one and several chunks
- * of images (accumulated), and the conv-formulated fallback; no tensor or heap buffer is left behind.
+ * of images (accumulated), the split route's blocks (conv/filter-grad-split.ts, on the calling thread when single-
+ * threaded), and the conv-formulated fallback; no tensor or heap buffer is left behind.
  * Two threads: test/backend/misc-threads.test.ts.
  */
 import { test } from 'node:test';
@@ -11,6 +12,7 @@ import { relError, runOn, seededValues } from '../helpers/backends.js';
 import { simdKernels } from '../../src/backend/kernels/simd/instance.js';
 import type { WasmBackend } from '../../src/backend/kernels/wasm-heap.js';
 import { imagesPerChunk, setFilterGradRoute, CHUNK_FLOATS } from '../../src/backend/kernels/conv/filter-grad-gemm.js';
+import { BLOCK_FLOATS, setFilterGradSplit, splitCalls } from '../../src/backend/kernels/conv/filter-grad-split.js';
 
 type Pad = 'same' | 'valid' | number[][];
 const CASES: Array<{ x: [number, number, number, number]; co: number; k: number; s: number; pad: Pad }> = [
@@ -62,15 +64,26 @@ test('filter gradient as GEMM matches cpu, one chunk and one image per chunk; no
     assert.ok(simdKernels(tf.findBackend('wasm') as unknown as WasmBackend), 'the SIMD module (and so the GEMM route) is available');
     const before = dataIds();
     setFilterGradRoute('gemm');
+    setFilterGradSplit(false);
     await checkAll('gemm, one chunk');
     setFilterGradRoute('gemm', 1); // every chunk holds one image: the per-chunk sums are accumulated
     await checkAll('gemm, chunk per image');
+    // the split route's blocks on whatever build this process runs (calling thread only when single-threaded)
+    setFilterGradRoute('gemm');
+    const calls = splitCalls;
+    setFilterGradSplit(true, BLOCK_FLOATS, true);
+    await checkAll('split blocks');
+    setFilterGradSplit(true, 1, true);
+    await checkAll('split, one image per block');
+    assert.ok(splitCalls > calls, 'the split route ran');
+    setFilterGradSplit(false);
     setFilterGradRoute('conv');
     await checkAll('conv fallback');
     await tf.setBackend('wasm');
     assert.equal(dataIds(), before, 'heap buffers left on the wasm backend');
   } finally {
     setFilterGradRoute('gemm');
+    setFilterGradSplit(true);
   }
 });
 

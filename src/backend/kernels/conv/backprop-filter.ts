@@ -1,7 +1,8 @@
 /**
  * Conv2DBackpropFilter on wasm through XNNPACK.
  *
- * Default: transposed patches + one threaded GEMM per chunk of images (filter-grad-gemm.ts). The
+ * Default: on the threaded build, the blocked split-K GEMM shared with the helper thread (filter-grad-split.ts);
+ * otherwise transposed patches + one threaded GEMM per chunk of images (filter-grad-gemm.ts). The
  * formulations below are the fallback (no SIMD module, stock GEMM route, dilations, or
  * PRUNEKIT_WASM_FILTER_GRAD=conv):
  *
@@ -14,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gemmFilterGrad } from './filter-grad-gemm.js';
+import { splitFilterGrad } from './filter-grad-split.js';
 import { patchesFilterGrad, PATCHES_MAX_IN_CHANNELS } from './filter-grad-patches.js';
 import { convGeometry, filterGradPadAfter, type ConvGeometry, assertDyShape, type ConvGradAttrs } from './geometry.js';
 import { allocF32, conv2dExplicit, release, runWasmKernel, transpose, viewF32, withShape, type Info, type WasmBackend } from './wasm-heap.js';
@@ -101,6 +103,8 @@ export function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
   const a = args.attrs as unknown as Attrs;
   const g = convGeometry(NAME, x.shape, a.filterShape, a, false);
   assertDyShape(NAME, dy.shape, g, `conv of [${x.shape}] with filter [${a.filterShape}]`);
+  const viaSplit = splitFilterGrad(backend, x, dy, g);
+  if (viaSplit !== undefined) return viaSplit;
   const viaGemm = gemmFilterGrad(backend, x, dy, g);
   if (viaGemm !== undefined) return viaGemm;
   if (isPlainPointwise(g)) return pointwiseFilterGrad(backend, x, dy, g);

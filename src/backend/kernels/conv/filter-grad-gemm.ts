@@ -42,6 +42,11 @@ export function setFilterGradRoute(r: FilterGradRoute, chunkFloats = CHUNK_FLOAT
   chunkLimit = chunkFloats;
 }
 
+/** The current filter-gradient formulation (setFilterGradRoute / PRUNEKIT_WASM_FILTER_GRAD). */
+export function filterGradRoute(): FilterGradRoute {
+  return route;
+}
+
 /** Images per chunk for a geometry (exported for tests). */
 export function imagesPerChunk(g: ConvGeometry, chunkFloats = CHUNK_FLOATS): number {
   const perImage = g.kH * g.kW * g.inC * g.outH * g.outW;

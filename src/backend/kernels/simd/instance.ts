@@ -94,7 +94,8 @@ export function heapModule<T>(backend: WasmBackend, source: HeapModuleSource): T
   return (k ?? undefined) as T | undefined;
 }
 
-const UPDATE_MODULE: HeapModuleSource = { plain: SIMD_MODULE_PLAIN, shared: SIMD_MODULE_SHARED };
+/** update.wat's two variants (also compiled for the GEMM helper thread, small-gemm.ts). */
+export const UPDATE_MODULE: HeapModuleSource = { plain: SIMD_MODULE_PLAIN, shared: SIMD_MODULE_SHARED };
 
 /** The SIMD kernels on this backend's heap, or undefined (see the file header). */
 export function simdKernels(backend: WasmBackend): SimdKernels | undefined {

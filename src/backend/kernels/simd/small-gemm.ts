@@ -21,7 +21,7 @@ import v8 from 'node:v8';
 import { allocF32, release, viewF32, withShape, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
 import { GEMM_MODULE_PLAIN, GEMM_MODULE_SHARED } from './gemm.generated.js';
 import { GemmHelper, gemmUnitCount, type GemmExports } from './gemm-helper.js';
-import { heapPtr, isSharedMemory, simdKernels, wasmMemory, type HeapModuleSource } from './instance.js';
+import { heapPtr, isSharedMemory, simdKernels, UPDATE_MODULE, wasmMemory, type HeapModuleSource } from './instance.js';
 
 export type GemmSplitMode = 'auto' | 'on' | 'off';
 
@@ -72,8 +72,8 @@ interface EmscriptenHeap {
  * main thread's and the helper's instances reached the optimised code at different times (measured: the
  * helper's GEMM ~1.6× slower than the main thread's for the first hundreds of calls).
  */
-function compileOptimised(memory: WebAssembly.Memory): WebAssembly.Module | undefined {
-  const bytes = Uint8Array.from(atob(isSharedMemory(memory) ? SOURCE.shared : SOURCE.plain), (ch) => ch.charCodeAt(0));
+function compileOptimised(memory: WebAssembly.Memory, source: HeapModuleSource): WebAssembly.Module | undefined {
+  const bytes = Uint8Array.from(atob(isSharedMemory(memory) ? source.shared : source.plain), (ch) => ch.charCodeAt(0));
   v8.setFlagsFromString('--no-liftoff');
   try {
     return new WebAssembly.Module(bytes);
@@ -89,16 +89,29 @@ function setUp(backend: WasmBackend): PerBackend | undefined {
   let s = state.get(key);
   if (s === undefined) {
     const memory = wasmMemory(backend);
-    const module = memory && compileOptimised(memory);
+    const module = memory && compileOptimised(memory, SOURCE);
     s = null;
     if (memory && module) {
       const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
       const ctr = (backend.wasm as unknown as EmscriptenHeap)._malloc(64);
-      s = { kernel, ctr, helper: isSharedMemory(memory) ? new GemmHelper(module, memory) : undefined };
+      // the helper also gets update.wat (patch gathering for the split filter gradient, conv/filter-grad-split.ts)
+      const shared = isSharedMemory(memory);
+      const simdModule = shared && process.env.PRUNEKIT_WASM_SIMD !== 'off' ? compileOptimised(memory, UPDATE_MODULE) : undefined;
+      s = { kernel, ctr, helper: shared ? new GemmHelper(module, memory, simdModule) : undefined };
     }
     state.set(key, s);
   }
   return s ?? undefined;
+}
+
+/** This backend's GEMM kernel instance and helper thread (set up on first use); undefined without the module. */
+export function gemmKernelOf(backend: WasmBackend): { kernel: GemmExports; helper?: GemmHelper } | undefined {
+  return setUp(backend);
+}
+
+/** Whether the helper thread takes a share of the work (setGemmHelperEnabled). */
+export function gemmHelperEnabled(): boolean {
+  return helperEnabled;
 }
 
 /** The helper thread of this backend (undefined: single-threaded build or not started yet); for tests. */
