@@ -37,6 +37,27 @@ export function separable(a: Stat, b: Stat): { ok: boolean; gap: number; noise: 
   return { ok: a.n >= 2 && b.n >= 2 && gap > noise, gap, noise };
 }
 
+/** Two-sided 95% Student-t critical values by degrees of freedom 1…10 (then 2.0 is close enough and stricter than 1.96). */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+export const t95 = (df: number): number => (df >= 1 ? (T95[df - 1] ?? 2.0) : Infinity);
+
+/**
+ * Paired comparison over seeds (the jobs of one seed share the dense net, masks or teacher, so their differences
+ * cancel what the seed changes): d_s = a_s − b_s; separable when |mean d| > t95(n − 1) · sd(d)/√n (a paired
+ * t-test at 95%, two-sided). Needs ≥ 2 seeds with both values.
+ */
+export function pairedSeparable(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): { ok: boolean; n: number; gap: number; se: number; t: number } {
+  const d = [...a].filter(([seed]) => b.has(seed)).map(([seed, v]) => v - b.get(seed)!);
+  const s = stat(d);
+  const se = s.n > 0 ? s.std / Math.sqrt(s.n) : NaN;
+  const t = se > 0 ? s.mean / se : s.mean === 0 || s.n < 2 ? 0 : Math.sign(s.mean) * Infinity;
+  return { ok: s.n >= 2 && Math.abs(t) > t95(s.n - 1), n: s.n, gap: s.mean, se, t };
+}
+
+/** Per method: seed → value. */
+type BySeed = Map<string, Map<number, number>>;
+const bySeed = <J extends { seed: number }>(jobs: J[], value: (j: J) => number): Map<number, number> => new Map(jobs.map((j) => [j.seed, value(j)]));
+
 interface Ctx {
   recipe: Recipe;
   jobs: Job[];
@@ -74,11 +95,26 @@ function denseSection(c: Ctx): ReportSection {
   };
 }
 
-function checkPairs(c: Ctx, what: string, stats: Map<string, Stat>, pairs: [string, string][]): void {
+/**
+ * Checks each pair (a, b) of methods: paired over the seeds both have (pairedSeparable) when there are ≥ 2, else
+ * the unpaired two-standard-error rule (separable). Flags what cannot be told apart; returns one line per pair for
+ * the section (the paired differences, in points).
+ */
+function checkPairs(c: Ctx, what: string, values: BySeed, pairs: [string, string][]): string[] {
+  const lines: string[] = [];
   for (const [a, b] of pairs) {
-    const sa = stats.get(a);
-    const sb = stats.get(b);
-    if (!sa || !sb || sa.n === 0 || sb.n === 0) continue;
+    const va = values.get(a);
+    const vb = values.get(b);
+    if (!va || !vb || va.size === 0 || vb.size === 0) continue;
+    const p = pairedSeparable(va, vb);
+    if (p.n >= 2) {
+      const verdict = p.ok ? (p.gap > 0 ? `${a} higher` : `${b} higher`) : 'cannot be told apart';
+      lines.push(`${a} − ${b}: ${p.gap >= 0 ? '+' : ''}${(100 * p.gap).toFixed(2)} ± ${(100 * p.se).toFixed(2)} pts (paired over ${p.n} seeds, t = ${Number.isFinite(p.t) ? p.t.toFixed(2) : '∞'}): ${verdict}`);
+      if (!p.ok) c.flags.push(`${what}: ${a} vs ${b} cannot be told apart (paired over seeds: gap ${(100 * p.gap).toFixed(2)} pts, |t| = ${Math.abs(p.t).toFixed(2)} ≤ ${t95(p.n - 1).toFixed(2)} (95%, n = ${p.n}))`);
+      continue;
+    }
+    const sa = stat([...va.values()]);
+    const sb = stat([...vb.values()]);
     const s = separable(sa, sb);
     if (!s.ok) {
       const why =
@@ -88,6 +124,7 @@ function checkPairs(c: Ctx, what: string, stats: Map<string, Stat>, pairs: [stri
       c.flags.push(`${what}: ${a} vs ${b} cannot be told apart (${why})`);
     }
   }
+  return lines;
 }
 
 function unstructuredSection(c: Ctx, e: UnstructuredRecipe): ReportSection {
@@ -108,10 +145,12 @@ function unstructuredSection(c: Ctx, e: UnstructuredRecipe): ReportSection {
     caption: `${e.name}: test error % ${which === 'after' ? `after ${e.finetune.steps} fine-tuning steps (batch ${e.finetune.batchSize}, ${e.finetune.optimizer.name} ${e.finetune.optimizer.lr})` : 'right after pruning'}; mean ± std over seeds; dense '${e.dense}'`,
   });
   const after = table('after');
+  const paired: string[] = [];
   for (const l of labels) {
-    const st = new Map(e.methods.map((meth) => [meth, stat(js.filter((j) => j.method === meth && m(j.result).label === l && m(j.result).after !== null).map((j) => Number(m(j.result).after)))]));
+    const st: BySeed = new Map(e.methods.map((meth) => [meth, bySeed(js.filter((j) => j.method === meth && m(j.result).label === l && m(j.result).after !== null), (j) => Number(m(j.result).after))]));
     const base = e.methods.includes('mp') ? 'mp' : e.methods[0];
-    checkPairs(c, `${e.name} ${l} (after fine-tuning)`, st, e.methods.filter((x) => x !== base && x !== 'rp').map((x) => [x, base] as [string, string]));
+    const lines = checkPairs(c, `${e.name} ${l} (after fine-tuning)`, st, e.methods.filter((x) => x !== base && x !== 'rp').map((x) => [x, base] as [string, string]));
+    if (lines.length) paired.push(`${l}: ${lines.join('; ')}`);
   }
   const chart: LineChart = {
     kind: 'line', id: `${e.name}-after`, title: `${e.name}: test error after fine-tuning`, xLabel: '% weights remaining', yLabel: 'test error %', xLog: true, xReverse: true,
@@ -120,7 +159,8 @@ function unstructuredSection(c: Ctx, e: UnstructuredRecipe): ReportSection {
       return { label: meth, points: labels.map((l, i) => [100 * remaining.get(l)!.mean, pts[i].n ? 100 * pts[i].mean : null]), yErr: pts.map((p) => (p.n ? 100 * p.std : null)) };
     }),
   };
-  return { heading: `${e.name} (unstructured, ${e.dense})`, paragraphs: e.note ? [e.note] : [], tables: [after, table('before')], charts: [chart] };
+  const pairedText = paired.length ? [`Test accuracy after fine-tuning, each method minus ${e.methods.includes('mp') ? 'mp' : e.methods[0]} on the same dense net, mean ± standard error of the per-seed differences: ${paired.join(' — ')}.`] : [];
+  return { heading: `${e.name} (unstructured, ${e.dense})`, paragraphs: [...(e.note ? [e.note] : []), ...pairedText], tables: [after, table('before')], charts: [chart] };
 }
 
 function structuredSection(c: Ctx, e: StructuredRecipe): ReportSection {
@@ -128,7 +168,8 @@ function structuredSection(c: Ctx, e: StructuredRecipe): ReportSection {
   const tables: ReportTable[] = [];
   for (const red of e.reductions) {
     const at = js.filter((j) => j.reduction === red);
-    const acc = (crit: string, k: 'pruned' | 'final' | 'best') => stat(at.filter((j) => j.criterion === crit).map((j) => Number((m(j.result).accuracy as Record<string, number>)[k])));
+    const accOf = (j: (typeof at)[number], k: 'pruned' | 'final' | 'best') => Number((m(j.result).accuracy as Record<string, number>)[k]);
+    const acc = (crit: string, k: 'pruned' | 'final' | 'best') => stat(at.filter((j) => j.criterion === crit).map((j) => accOf(j, k)));
     tables.push({
       columns: ['criterion', 'MACs −%', 'params −%', 'right after pruning %', 'fine-tuned final %', 'fine-tuned best %', 'n', 's/job'],
       rows: e.criteria.map((crit) => {
@@ -142,7 +183,7 @@ function structuredSection(c: Ctx, e: StructuredRecipe): ReportSection {
         `fine-tune ${e.finetune.epochs} epochs${e.finetune.stepsPerEpoch ? ` × ${e.finetune.stepsPerEpoch} steps` : ''} (SGD ${e.finetune.lr ?? 0.01}, momentum 0.9, wd 5e-3); mean ± std over seeds`,
     });
     for (const k of ['pruned', 'best'] as const) {
-      const st = new Map(e.criteria.map((crit) => [crit, acc(crit, k)]));
+      const st: BySeed = new Map(e.criteria.map((crit) => [crit, bySeed(at.filter((j) => j.criterion === crit), (j) => accOf(j, k))]));
       if (e.criteria.includes('dct')) checkPairs(c, `${e.name} −${100 * red}% MACs (${k === 'pruned' ? 'right after pruning' : 'after fine-tuning'})`, st, e.criteria.filter((x) => x !== 'dct').map((x) => ['dct', x] as [string, string]));
     }
   }
@@ -164,6 +205,7 @@ function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
   };
   const charts: LineChart[] = [];
   const sections: ReportSection[] = [];
+  const pairedLines: string[] = [];
   for (const sp of e.sparsities) {
     const mk = masks.filter((j) => j.sparsity === sp);
     const rs = rt.filter((j) => j.sparsity === sp);
@@ -175,7 +217,9 @@ function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
       c.flags.push(`${e.name} ${100 * sp}%: the teacher (${pm(teacher)}%) is not stronger than the CE-fine-tuned student (${pm(ce)}%): distillation can only pull the student down`);
     }
     const order: [string, string][] = [['freq-a', 'plain'], ['plain', 'none'], ['freq-b', 'plain']];
-    checkPairs(c, `${e.name} ${100 * sp}%`, accs, order.filter(([a, b]) => methods.includes(a as never) && methods.includes(b as never)));
+    const seeded: BySeed = new Map(methods.map((x) => [x, bySeed(rs.filter((j) => j.method === x), (j) => Number(m(j.result).accuracy))]));
+    const lines = checkPairs(c, `${e.name} ${100 * sp}%`, seeded, order.filter(([a, b]) => methods.includes(a as never) && methods.includes(b as never)));
+    if (lines.length) pairedLines.push(`${100 * sp}%: ${lines.join('; ')}`);
     // band-error diagnostics of the first seed
     const seed0 = Math.min(...rs.map((j) => j.seed));
     const m0 = mk.find((j) => j.seed === seed0);
@@ -189,7 +233,8 @@ function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
       }
     }
   }
-  return { heading: `${e.name} (Fourier two-stage, ${e.dense})`, paragraphs: e.note ? [e.note] : [], tables: [table], charts, ...(sections.length ? { subsections: sections } : {}) } as ReportSection & { subsections?: ReportSection[] };
+  const pairedText = pairedLines.length ? [`Test accuracy after stage 2, paired over seeds (same teacher and masks), mean ± standard error of the per-seed differences: ${pairedLines.join(' — ')}.`] : [];
+  return { heading: `${e.name} (Fourier two-stage, ${e.dense})`, paragraphs: [...(e.note ? [e.note] : []), ...pairedText], tables: [table], charts, ...(sections.length ? { subsections: sections } : {}) } as ReportSection & { subsections?: ReportSection[] };
 }
 
 export interface SweepReport {

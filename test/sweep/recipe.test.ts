@@ -10,7 +10,7 @@ import { protectedProducers } from '../../src/sweep/structured-rates.js';
 import { pruneFilters } from '../../src/structured/prune-filters.js';
 import { createModel } from '../../src/models/index.js';
 import { buildChannelGraph, prunableGroups } from '../../src/structured/graph.js';
-import { separable, stat } from '../../src/sweep/report.js';
+import { pairedSeparable, separable, stat, t95 } from '../../src/sweep/report.js';
 import { tinyRecipe } from './fixtures.js';
 
 await tf.setBackend('cpu');
@@ -113,4 +113,28 @@ test('spread vs gap: two samples are separable only when the gap exceeds two sta
   assert.equal(separable(stat([0.9, 0.91, 0.92]), stat([0.8, 0.81, 0.82])).ok, true);
   assert.equal(separable(stat([0.9, 0.8, 0.85]), stat([0.86, 0.84, 0.9])).ok, false);
   assert.equal(separable(stat([0.9]), stat([0.1])).ok, false); // n = 1: no spread, no verdict
+});
+
+test('paired over seeds: a small gap that every seed shows is separable where the unpaired rule is not; t at 95%', () => {
+  const a = new Map([[0, 0.9], [1, 0.8], [2, 0.85]]);
+  const b = new Map([[0, 0.8895], [1, 0.7905], [2, 0.8398]]); // ≈ 1 point below in every seed
+  assert.equal(separable(stat([...a.values()]), stat([...b.values()])).ok, false);
+  const p = pairedSeparable(a, b);
+  assert.equal(p.n, 3);
+  assert.ok(Math.abs(p.gap - (0.0105 + 0.0095 + 0.0102) / 3) < 1e-12);
+  assert.equal(p.ok, true, `t = ${p.t}`);
+  // mixed signs: no verdict; seeds present on one side only do not pair; one pair is no spread
+  assert.equal(pairedSeparable(a, new Map([[0, 0.91], [1, 0.79], [2, 0.85]])).ok, false);
+  assert.equal(pairedSeparable(a, new Map([[0, 0.5], [7, 0.1]])).n, 1);
+  assert.equal(pairedSeparable(a, new Map([[0, 0.5], [7, 0.1]])).ok, false);
+  // the threshold is Student's t with n − 1 degrees of freedom: t = 4 passes with 4 seeds, not with 3
+  assert.equal(t95(2), 4.303);
+  assert.equal(t95(3), 3.182);
+  assert.equal(t95(40), 2.0);
+  const d3 = new Map([[0, 0], [1, 0], [2, 0]]);
+  const mk = (ds: number[]) => new Map(ds.map((d, i) => [i, d]));
+  // differences 1, 2, 3 → mean 2, sd 1, se 1/√3, t = 3.46: above 3.182? n = 3 → df 2 → 4.303: not separable
+  assert.equal(pairedSeparable(mk([1, 2, 3]), d3).ok, false);
+  // differences 1, 2, 3, 2 → mean 2, sd 0.816, se 0.408, t = 4.9 > 3.182 (df 3): separable
+  assert.equal(pairedSeparable(mk([1, 2, 3, 2]), new Map([...d3, [3, 0]])).ok, true);
 });
