@@ -8,9 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { isChildRun, printReport, runChild, runSelfAsChild } from '../helpers/self-child.js';
 
 const CHILD_FLAG = 'PRUNEKIT_FG_SPLIT_CHILD';
 
@@ -96,26 +95,14 @@ async function child(): Promise<void> {
     leakedTensors: tf.memory().numTensors - tensorsBefore,
     leakedBuffers: backend.numDataIds() - buffersBefore,
   };
-  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
+  printReport(report);
 }
 
-if (process.env[CHILD_FLAG] === '1') {
-  child()
-    .then(() => process.exit(0))
-    .catch((e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    });
+if (isChildRun(CHILD_FLAG)) {
+  runChild(child);
 } else {
   test('split conv filter gradient with two wasm threads: matches cpu, deterministic, no leaks', (ctx) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD_FLAG]: '1' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    const line = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
-    assert.ok(line, `child failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
-    const report = JSON.parse(line.slice(7)) as ChildReport;
+    const { report } = runSelfAsChild<ChildReport>(import.meta.url, CHILD_FLAG);
     for (const [name, e] of Object.entries(report.errors)) assert.ok(e < 1e-4, `${name}: relative error ${e}`);
     assert.equal(report.leakedTensors, 0, 'tensors leaked');
     assert.equal(report.leakedBuffers, 0, 'heap buffers leaked');

@@ -5,9 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { isChildRun, printReport, runChild, runSelfAsChild } from '../helpers/self-child.js';
 
 const CHILD_FLAG = 'PRUNEKIT_MISC_THREADS_CHILD';
 
@@ -76,26 +75,14 @@ async function child(): Promise<void> {
   }
   if (!fusedSeen) errors['fused SIMD path unavailable on the threaded build'] = 1;
   const report: ChildReport = { threads: info.threads, detail: info.detail, errors, leakedTensors: tf.memory().numTensors - before };
-  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
+  printReport(report);
 }
 
-if (process.env[CHILD_FLAG] === '1') {
-  child()
-    .then(() => process.exit(0))
-    .catch((e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    });
+if (isChildRun(CHILD_FLAG)) {
+  runChild(child);
 } else {
   test('misc kernels match cpu with two wasm threads', (ctx) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD_FLAG]: '1' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    const line = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
-    assert.ok(line, `child failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
-    const report = JSON.parse(line.slice(7)) as ChildReport;
+    const { report } = runSelfAsChild<ChildReport>(import.meta.url, CHILD_FLAG);
     for (const [name, e] of Object.entries(report.errors)) assert.ok(e < 1e-4, `${name}: relative error ${e} with ${report.threads} thread(s)`);
     assert.equal(report.leakedTensors, 0, 'tensors leaked in the child');
     if (report.threads < 2) ctx.diagnostic(`ran with 1 thread only: ${report.detail}`);

@@ -6,8 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { isChildRun, printReport, runChild, runSelfAsChild } from '../helpers/self-child.js';
 import * as tf from '@tensorflow/tfjs';
 
 const CHILD_FLAG = 'PRUNEKIT_SMALL_GEMM_CHILD';
@@ -140,15 +139,11 @@ async function child(): Promise<void> {
   const w3 = await trainWeights();
   sg.setGemmHelperEnabled(true);
   const report: ChildReport = { threads: info.threads, errors, leakedTensors, helperUnits, sameRunToRun: sameBits(w1, w2), sameWithoutHelper: sameBits(w1, w3) };
-  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
-  // no process.exit: the parent checks that the helper thread (unref'd) lets the process end by itself
+  printReport(report);
 }
 
-if (process.env[CHILD_FLAG] === '1') {
-  child().catch((e: unknown) => {
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  });
+if (isChildRun(CHILD_FLAG)) {
+  runChild(child, { exit: false }); // no process.exit: the parent checks that the helper thread (unref'd) lets the process end by itself
 } else {
   test('small GEMM (one thread, mode on) matches a naive loop and leaks nothing', async () => {
     const { ensureWasm } = await import('../helpers/backends.js');
@@ -178,16 +173,9 @@ if (process.env[CHILD_FLAG] === '1') {
   });
 
   test('small GEMM split over two wasm threads: matches a naive loop, deterministic, exits cleanly', (ctx) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD_FLAG]: '1', PRUNEKIT_WASM_GEMM_SPLIT: 'auto' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const { report, result: r } = runSelfAsChild<ChildReport>(import.meta.url, CHILD_FLAG, { PRUNEKIT_WASM_GEMM_SPLIT: 'auto' });
     assert.notEqual(r.signal, 'SIGTERM', 'the child did not exit by itself (a thread kept it alive?)');
-    const line = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
-    assert.ok(line, `child failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
     assert.equal(r.status, 0);
-    const report = JSON.parse(line.slice(7)) as ChildReport;
     for (const [name, e] of Object.entries(report.errors)) assert.ok(e < 1e-4, `${name}: relative error ${e} with ${report.threads} thread(s)`);
     assert.equal(report.leakedTensors, 0, 'tensors leaked in the child');
     assert.ok(report.sameRunToRun, 'two seeded training runs gave different weights');
