@@ -16,9 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beginFolderTransaction, ensureDirSync, writeFileAtomic } from '../io/atomic.js';
+import { beginFolderTransaction, writeFileAtomic } from '../io/atomic.js';
 import { gunzipBounded } from '../util/gzip.js';
 import { checkpointName, findLatestCheckpoint } from '../train/checkpoint.js';
 import { jobFingerprint, type Job } from './jobs.js';
@@ -204,14 +204,11 @@ export async function restoreCarry(source: string, dir: string, jobs: Job[], don
       if (mine && mine.state.epoch >= e.epoch!) continue;
       const files = unpack(source, e);
       const prefix = `checkpoint/${checkpointName(e.epoch!)}/`;
-      ensureDirSync(ckDir);
       const tx = await beginFolderTransaction(join(ckDir, checkpointName(e.epoch!)), { label: `checkpoint of ${e.id}` });
       try {
         for (const f of files) {
           if (!f.path.startsWith(prefix)) throw new Error(`--resume-from: carried checkpoint file '${f.path}' of '${e.id}' is not under ${prefix}`);
-          const to = join(tx.dir, ...f.path.slice(prefix.length).split('/'));
-          ensureDirSync(dirname(to));
-          await writeFileAtomic(to, f.data);
+          await writeFileAtomic(join(tx.dir, ...f.path.slice(prefix.length).split('/')), f.data);
         }
         await tx.commit();
       } catch (err) {

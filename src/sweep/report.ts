@@ -210,14 +210,14 @@ function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
     const mk = masks.filter((j) => j.sparsity === sp);
     const rs = rt.filter((j) => j.sparsity === sp);
     const teacher = stat(rs.filter((j) => j.method === methods[0]).map((j) => Number(m(j.result).teacherAccuracy)));
-    const accs = new Map(methods.map((x) => [x, stat(rs.filter((j) => j.method === x).map((j) => Number(m(j.result).accuracy)))]));
+    const seeded: BySeed = new Map(methods.map((x) => [x, bySeed(rs.filter((j) => j.method === x), (j) => Number(m(j.result).accuracy))]));
+    const accs = new Map([...seeded].map(([x, v]) => [x, stat([...v.values()])]));
     table.rows.push([100 * sp, pm(teacher), pm(stat(mk.map((j) => Number(m(j.result).accuracyAfterPrune)))), ...methods.map((x) => pm(accs.get(x)!)), new Set(rs.map((j) => j.seed)).size, sfmt(secs(rs.map((j) => j.result)))]);
     const ce = accs.get('none');
     if (ce && ce.n > 0 && teacher.n > 0 && teacher.mean <= ce.mean) {
       c.flags.push(`${e.name} ${100 * sp}%: the teacher (${pm(teacher)}%) is not stronger than the CE-fine-tuned student (${pm(ce)}%): distillation can only pull the student down`);
     }
     const order: [string, string][] = [['freq-a', 'plain'], ['plain', 'none'], ['freq-b', 'plain']];
-    const seeded: BySeed = new Map(methods.map((x) => [x, bySeed(rs.filter((j) => j.method === x), (j) => Number(m(j.result).accuracy))]));
     const lines = checkPairs(c, `${e.name} ${100 * sp}%`, seeded, order.filter(([a, b]) => methods.includes(a as never) && methods.includes(b as never)));
     if (lines.length) pairedLines.push(`${100 * sp}%: ${lines.join('; ')}`);
     // band-error diagnostics of the first seed

@@ -130,7 +130,7 @@ async function runDense(job: DenseJob, ctx: RunContext): Promise<Record<string, 
     });
     if (h.resumedFromEpoch) ctx.log?.(`${job.id}: continued from its checkpoint after epoch ${h.resumedFromEpoch}`);
     const trainSeconds = (performance.now() - t) / 1000;
-    const ran = h.steps - (h.resumedFromEpoch ?? 0) * Math.ceil(train.count / s.batchSize);
+    const ran = h.steps - (h.resumedFromEpoch ?? 0) * Math.ceil(train.count / s.batchSize); // checkpoints hold whole epochs
     const ev = await evaluate(model, test);
     await saveModel(model, join(artifactDir(ctx.dir, job.id), 'model'));
     rmSync(checkpointDir, { recursive: true, force: true });
