@@ -166,7 +166,7 @@ export async function retrainMasked(student: tf.LayersModel, teacher: tf.LayersM
   });
   applyMasks(student, masks);
   const enforce = maskEnforcer(student, masks);
-  const recorder = o.analyzer ? analysisRecorder(o.analyzer, student, `${o.kd} epoch`) : undefined;
+  const recorder = o.analyzer ? analysisRecorder(o.analyzer, student, o.kd) : undefined;
   try {
     const history = await trainModel(student, o.train, {
       epochs: o.epochs,

@@ -12,6 +12,7 @@ import { writeHtmlReport } from '../report/html.js';
 import { markdownTable } from '../report/markdown.js';
 import { analysisSection, retrainingChart } from '../distill/report.js';
 import type { FrequencyAnalysis } from '../spectral/analysis.js';
+import { bandErrorSummary, type BandRun } from './band-errors.js';
 import type { Job } from './jobs.js';
 import type { ExperimentRecipe, FourierRecipe, Recipe, StructuredRecipe, UnstructuredRecipe } from './recipe.js';
 import { finishedResults, type JobResult } from './store.js';
@@ -206,6 +207,8 @@ function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
   const charts: LineChart[] = [];
   const sections: ReportSection[] = [];
   const pairedLines: string[] = [];
+  const bandTables: ReportTable[] = [];
+  const bandLines: string[] = [];
   for (const sp of e.sparsities) {
     const mk = masks.filter((j) => j.sparsity === sp);
     const rs = rt.filter((j) => j.sparsity === sp);
@@ -220,7 +223,18 @@ function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
     const order: [string, string][] = [['freq-a', 'plain'], ['plain', 'none'], ['freq-b', 'plain']];
     const lines = checkPairs(c, `${e.name} ${100 * sp}%`, seeded, order.filter(([a, b]) => methods.includes(a as never) && methods.includes(b as never)));
     if (lines.length) pairedLines.push(`${100 * sp}%: ${lines.join('; ')}`);
-    // band-error diagnostics of the first seed
+    // band-error diagnostics over every seed (table + hypothesis counts), then charts of the first seed
+    const prunedOf = new Map(mk.map((j) => [j.seed, (m(j.result).analysis as { pruned: FrequencyAnalysis } | null)?.pruned]));
+    const runs: BandRun[] = rs.flatMap((j) => {
+      const pruned = prunedOf.get(j.seed);
+      const records = (m(j.result).analysis as FrequencyAnalysis[] | null) ?? [];
+      return pruned ? [{ seed: j.seed, method: j.method, pruned, records }] : [];
+    });
+    const band = bandErrorSummary(runs, methods, `${e.name} ${100 * sp}%: relative error of the student's outputs against the teacher's in the low / high band of the filtering method (methods.md §3.2; δ in multiples of the median pairwise squared distance), mean ± std over seeds`);
+    if (band) {
+      bandTables.push(band.table);
+      bandLines.push(`${100 * sp}%: ${band.findings.join('; ')}`);
+    }
     const seed0 = Math.min(...rs.map((j) => j.seed));
     const m0 = mk.find((j) => j.seed === seed0);
     const an = m0 ? (m(m0.result).analysis as { dense: FrequencyAnalysis; pruned: FrequencyAnalysis } | null) : null;
@@ -234,7 +248,8 @@ function fourierSection(c: Ctx, e: FourierRecipe): ReportSection {
     }
   }
   const pairedText = pairedLines.length ? [`Test accuracy after stage 2, paired over seeds (same teacher and masks), mean ± standard error of the per-seed differences: ${pairedLines.join(' — ')}.`] : [];
-  return { heading: `${e.name} (Fourier two-stage, ${e.dense})`, paragraphs: [...(e.note ? [e.note] : []), ...pairedText], tables: [table], charts, ...(sections.length ? { subsections: sections } : {}) } as ReportSection & { subsections?: ReportSection[] };
+  const bandText = bandLines.length ? [`Band errors (hypotheses of methods.md §3.2 / §7.3, counted over seeds and runs): ${bandLines.join(' — ')}.`] : [];
+  return { heading: `${e.name} (Fourier two-stage, ${e.dense})`, paragraphs: [...(e.note ? [e.note] : []), ...pairedText, ...bandText], tables: [table, ...bandTables], charts, ...(sections.length ? { subsections: sections } : {}) } as ReportSection & { subsections?: ReportSection[] };
 }
 
 export interface SweepReport {
