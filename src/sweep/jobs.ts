@@ -108,6 +108,20 @@ export function expandRecipe(r: Recipe): Job[] {
   return jobs;
 }
 
+/**
+ * The order in which a scheduler takes ready jobs. 'listed': as expanded (every dense net first, then the
+ * experiments). 'seed': one seed at a time (stable within a seed) — the first seed's complete results arrive
+ * first, a pilot that shows whether the comparison can tell the methods apart before the other seeds are spent.
+ * Both keep dependencies before dependants (a job depends only on jobs of its own seed).
+ */
+export type JobOrder = 'listed' | 'seed';
+
+export function orderJobs(jobs: readonly Job[], order: JobOrder): Job[] {
+  if (order === 'listed') return [...jobs];
+  const seeds = [...new Set(jobs.map((j) => j.seed))];
+  return seeds.flatMap((s) => jobs.filter((j) => j.seed === s));
+}
+
 function experimentJobs(e: ExperimentRecipe, seeds: number[], data: DataSpec): Job[] {
   const out: Job[] = [];
   for (const seed of seeds) {

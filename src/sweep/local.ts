@@ -9,7 +9,7 @@
  * time, so that the work in flight is not thrown away at the end.
  */
 import { availableParallelism } from 'node:os';
-import type { Job } from './jobs.js';
+import { orderJobs, type Job, type JobOrder } from './jobs.js';
 import { ChildPool } from './pool.js';
 import { sweepProgress } from './progress.js';
 import { acquireLock, doneResult, writeFailure } from './store.js';
@@ -26,6 +26,8 @@ export interface LocalSweepOptions {
   verbose?: boolean;
   /** Start no job after this time (the running ones finish); also on SIGUSR1. */
   drainAt?: Date;
+  /** Which ready job a free worker takes first (default 'listed'; jobs.ts orderJobs). */
+  order?: JobOrder;
 }
 
 export interface SweepOutcome {
@@ -85,12 +87,13 @@ export async function runLocalSweep(o: LocalSweepOptions): Promise<SweepOutcome>
   const drainTimer = o.drainAt ? setTimeout(drainAtReached, Math.max(0, o.drainAt.getTime() - Date.now())) : undefined;
   const depFailed = (j: Job): boolean => j.deps.some((d) => failed.has(d) || blockedSet.has(d));
   const blockedSet = new Set<string>();
+  const queue = orderJobs(o.jobs, o.order ?? 'listed');
   try {
     for (;;) {
       for (const j of o.jobs) if (!done.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id) && depFailed(j)) blockedSet.add(j.id);
       let slot = drainAtReached() ? -1 : pool.idle();
       while (slot >= 0) {
-        const next = o.jobs.find((j) => !done.has(j.id) && !running.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id) && j.deps.every((d) => done.has(d)));
+        const next = queue.find((j) => !done.has(j.id) && !running.has(j.id) && !failed.has(j.id) && !blockedSet.has(j.id) && j.deps.every((d) => done.has(d)));
         if (!next) break;
         const w = slot;
         progress.start(w, next.id, done.size, o.jobs.length);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadRecipe, mergeOverrides, validateRecipe } from '../../src/sweep/recipe.js';
-import { expandRecipe, jobFingerprint } from '../../src/sweep/jobs.js';
+import { expandRecipe, jobFingerprint, orderJobs } from '../../src/sweep/jobs.js';
 import { protectedProducers } from '../../src/sweep/structured-rates.js';
 import { pruneFilters } from '../../src/structured/prune-filters.js';
 import { createModel } from '../../src/models/index.js';
@@ -56,6 +56,20 @@ test('quick overrides merge objects, replace arrays, and address experiments by 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("job order: 'seed' takes one seed at a time, keeps dependencies first and loses no job; 'listed' is the expansion", () => {
+  const jobs = expandRecipe(validateRecipe({ ...tinyRecipe(), seeds: [1, 0] }));
+  assert.deepEqual(orderJobs(jobs, 'listed').map((j) => j.id), jobs.map((j) => j.id));
+  const bySeed = orderJobs(jobs, 'seed');
+  assert.deepEqual(bySeed.map((j) => j.id).sort(), jobs.map((j) => j.id).sort());
+  // the recipe's first seed (1) comes first, complete; within a seed the expansion order is kept
+  assert.deepEqual(bySeed.map((j) => j.seed), [...Array(6).fill(1), ...Array(6).fill(0)]);
+  assert.deepEqual(bySeed.slice(0, 6).map((j) => j.id), jobs.filter((j) => j.seed === 1).map((j) => j.id));
+  assert.equal(bySeed[0].id, 'dense-mlp-s1');
+  assert.notEqual(jobs[1].seed, 1, 'the listed order interleaves the seeds (dense nets first), so the test can fail');
+  const idx = new Map(bySeed.map((j, i) => [j.id, i]));
+  for (const j of bySeed) for (const d of j.deps) assert.ok(idx.get(d)! < idx.get(j.id)!, `${d} before ${j.id}`);
 });
 
 test('expansion: deterministic ids, one dense job per (dense, seed) shared by its dependants, stable fingerprints', () => {

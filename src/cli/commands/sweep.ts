@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { expandRecipe, type Job } from '../../sweep/jobs.js';
+import { expandRecipe, type Job, type JobOrder } from '../../sweep/jobs.js';
 import { loadRecipe, validateRecipe, type Recipe } from '../../sweep/recipe.js';
 import { defaultWorkers, runLocalSweep, type SweepOutcome } from '../../sweep/local.js';
 import { DEFAULT_QUEUE, runRedisSweep, runRedisWorker } from '../../sweep/redis.js';
@@ -24,6 +24,7 @@ interface SweepFlags {
   dryRun?: boolean;
   verbose?: boolean;
   drainAt?: Date;
+  order: JobOrder;
 }
 
 function globalBackend(cmd: Command): { backend?: string; threads?: number } {
@@ -83,6 +84,7 @@ export function registerSweep(program: Command): void {
     .option('--no-carry', 'with --publish: leave out carry/ (a later --resume-from then recomputes those models)')
     .option('--resume-from <dir>', "first import the finished jobs of a published sweep (its results.json, e.g. results/lap-sweep) whose recipe is unchanged, and restore its carry/ (models, masks, checkpoints); dense nets and masks that unfinished jobs need and that were not carried are recomputed (deterministic) and checked against the published ones")
     .option('--drain-at <time>', 'start no job after this time (HH:MM, +MINUTES, or ISO); running jobs finish, the rest waits for the next run (also: kill -USR1 PID)', parseTimeOption('--drain-at'))
+    .addOption(new Option('--order <order>', "which ready job a free worker takes first: 'listed' (every dense net, then the experiments) or 'seed' (one seed at a time: a complete pilot seed first)").choices(['listed', 'seed']).default('listed'))
     .option('--dry-run', 'list the jobs and exit')
     .option('-v, --verbose', 'print the jobs’ log lines (epoch losses)')
     .action(async (recipePath: string | undefined, flags: SweepFlags, cmd: Command) => {
@@ -105,6 +107,7 @@ export function registerSweep(program: Command): void {
         return;
       }
       if (!flags.out) throw new Error('sweep: --out DIR is required (where results and models go)');
+      if (flags.redis && flags.order !== 'listed') throw new Error('sweep: --order applies to local workers; BullMQ workers take the queued jobs as they come');
       if (flags.redis && flags.drainAt) throw new Error('sweep: --drain-at applies to local workers; with --redis stop the workers instead (their jobs are retried elsewhere)');
       const dir = resolve(flags.out);
       if (flags.resumeFrom) {
@@ -124,7 +127,7 @@ export function registerSweep(program: Command): void {
         outcome = await runRedisSweep({ url: flags.redis, dir, jobs, queue: flags.queue });
       } else {
         const { backend, threads } = globalBackend(cmd);
-        outcome = await runLocalSweep({ dir, jobs, workers: flags.workers, backend, threads, verbose: flags.verbose, drainAt: flags.drainAt });
+        outcome = await runLocalSweep({ dir, jobs, workers: flags.workers, backend, threads, verbose: flags.verbose, drainAt: flags.drainAt, order: flags.order });
       }
       await finish(dir, recipe, jobs, outcome, flags.publish, flags.carry);
     });
