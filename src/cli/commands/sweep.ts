@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { expandRecipe, type Job, type JobOrder } from '../../sweep/jobs.js';
+import { expandRecipe, orderJobs, type Job, type JobOrder } from '../../sweep/jobs.js';
 import { loadRecipe, validateRecipe, type Recipe } from '../../sweep/recipe.js';
 import { defaultWorkers, runLocalSweep, type SweepOutcome } from '../../sweep/local.js';
 import { DEFAULT_QUEUE, runRedisSweep, runRedisWorker } from '../../sweep/redis.js';
@@ -103,7 +103,7 @@ export function registerSweep(program: Command): void {
       const recipe = loadRecipe(recipePath, { quick: flags.quick });
       const jobs = expandRecipe(recipe);
       if (flags.dryRun) {
-        process.stdout.write(jobs.map((j) => `${j.id}${j.deps.length ? `  ← ${j.deps.join(', ')}` : ''}`).join('\n') + `\n${jobs.length} jobs\n`);
+        process.stdout.write(orderJobs(jobs, flags.order).map((j) => `${j.id}${j.deps.length ? `  ← ${j.deps.join(', ')}` : ''}`).join('\n') + `\n${jobs.length} jobs\n`);
         return;
       }
       if (!flags.out) throw new Error('sweep: --out DIR is required (where results and models go)');
