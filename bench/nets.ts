@@ -21,10 +21,17 @@ export const BENCH_NETS: readonly BenchNet[] = [
   { key: 'vgg', zoo: 'vgg11', input: [32, 32, 3], batch: 64 },
 ];
 
-/** The net named `key`, or an error listing the names. */
+/** The DCT sweep's dense nets (exp/dct.json: full width, Fashion-MNIST, batch 128), for profiling what the sweep spends. */
+export const SWEEP_NETS: readonly BenchNet[] = [
+  { key: 'vgg-small', zoo: 'vgg-small', input: [28, 28, 1], batch: 128 },
+  { key: 'resnet20', zoo: 'resnet20', input: [28, 28, 1], batch: 128 },
+];
+
+/** The net named `key` (a bench net or a sweep net), or an error listing the names. */
 export function benchNet(key: string): BenchNet {
-  const spec = BENCH_NETS.find((n) => n.key === key);
-  if (!spec) throw new Error(`--models: unknown net '${key}'; use one of ${BENCH_NETS.map((n) => n.key).join(', ')}`);
+  const all = [...BENCH_NETS, ...SWEEP_NETS];
+  const spec = all.find((n) => n.key === key);
+  if (!spec) throw new Error(`--models: unknown net '${key}'; use one of ${all.map((n) => n.key).join(', ')}`);
   return spec;
 }
 

@@ -6,16 +6,18 @@
  * is step wall time minus the kernels' sum (tape, JS glue, op wrappers).
  *
  *   node --import tsx bench/profile-step.ts [--models cnn,vgg] [--threads 1,2] [--steps 3] [--top 20]
- *           [--optimizer adam|sgd]
+ *           [--optimizer adam|sgd] [--backend wasm|native]
+ *
+ * --models also takes the DCT sweep's nets (vgg-small, resnet20: nets.ts SWEEP_NETS).
  *
  * Each thread count runs in a child process (the wasm module picks its threads once per process).
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend, type BackendChoice } from '../src/backend/index.js';
 import type { OptimizerSpec } from '../src/train/optimizers.js';
 import { runParentOrChild } from './args.js';
-import { BENCH_NETS, syntheticTraining, type BenchNet } from './nets.js';
+import { benchNet, syntheticTraining, type BenchNet } from './nets.js';
 
 interface KernelRow {
   name: string;
@@ -89,11 +91,11 @@ async function profileNet(spec: BenchNet, threads: number, steps: number, optSpe
 
 async function child(args: Map<string, string>): Promise<void> {
   const threads = Number(args.get('threads') ?? '1');
-  const info = await initBackend({ backend: 'wasm', threads, log: false });
+  const info = await initBackend({ backend: (args.get('backend') ?? 'wasm') as BackendChoice, threads, log: false });
   const keys = (args.get('models') ?? 'cnn,vgg').split(',');
   const steps = Number(args.get('steps') ?? '3');
   const optSpec: OptimizerSpec = args.get('optimizer') === 'sgd' ? { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } : { name: 'adam', lr: 1e-3 };
-  for (const spec of BENCH_NETS.filter((s) => keys.includes(s.key))) {
+  for (const spec of keys.map(benchNet)) {
     const r = await profileNet(spec, info.threads, steps, optSpec);
     process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
   }
@@ -109,7 +111,7 @@ function printPhase(title: string, p: Phase, top: number): void {
 
 function parent(args: Map<string, string>): void {
   const top = Number(args.get('top') ?? '20');
-  const pass = ['--models', args.get('models') ?? 'cnn,vgg', '--steps', args.get('steps') ?? '3', '--optimizer', args.get('optimizer') ?? 'adam'];
+  const pass = ['--models', args.get('models') ?? 'cnn,vgg', '--steps', args.get('steps') ?? '3', '--optimizer', args.get('optimizer') ?? 'adam', '--backend', args.get('backend') ?? 'wasm'];
   for (const t of (args.get('threads') ?? '1,2').split(',')) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/profile-step.ts', '--child', '--threads', t, ...pass], { encoding: 'utf8', maxBuffer: 16 << 20 });
     if (r.status !== 0) console.log(`threads ${t}: child failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);

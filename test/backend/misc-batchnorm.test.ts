@@ -39,6 +39,23 @@ for (const shape of [[4, 5, 3, 6], [16, 7], [2, 3, 3, 1], [4, 5, 3, 8], [9, 32]]
   });
 }
 
+// inference batch norm (FusedBatchNorm): one SIMD affine pass when the channels are a multiple of 4 (batch-norm-inference.ts),
+// the stock kernel otherwise; with and without scale / offset, on rank 4 and 2, and with parameters shaped [1, 1, 1, c]
+for (const [shape, withAffine, paramShape] of [
+  [[4, 5, 3, 8], true, undefined], [[4, 5, 3, 8], false, undefined], [[9, 32], true, undefined], [[4, 5, 3, 6], true, undefined],
+  [[2, 3, 3, 12], true, [1, 1, 1, 12]],
+] as [number[], boolean, number[] | undefined][]) {
+  test(`tf.batchNorm (inference) on ${shape}${withAffine ? '' : ' without scale/offset'}${paramShape ? ` with parameters ${paramShape}` : ''} matches cpu`, async () => {
+    const c = shape[shape.length - 1];
+    const p = (seed: number, scale = 1, offset = 0) => t(paramShape ?? [c], seed, scale, offset);
+    await compare('batchNorm', () => {
+      const x = t(shape, 51, 3, 0.5);
+      const variance = tf.abs(p(53, 2, 0.1));
+      return tf.batchNorm(x, p(52), variance, withAffine ? p(54) : undefined, withAffine ? p(55, 0.5, 1) : undefined, 1e-3);
+    });
+  });
+}
+
 test('on wasm the BN layer runs the fused op in training and the stock kernels in inference', async () => {
   await ensureWasm();
   await tf.setBackend('wasm');

@@ -1,7 +1,7 @@
 /**
  * Other training kernels for wasm: matmul with transposes, pooling grads, Tile, leading-axis reductions,
  * copy-free Identity/Cast,
- * and a fused batch-norm training op that tfjs-layers' BatchNormalization uses on wasm (runtime patch of
+ * inference batch norm as one SIMD pass (batch-norm-inference.ts), and a fused batch-norm training op that tfjs-layers' BatchNormalization uses on wasm (runtime patch of
  * the layer's `call`; its config and serialisation are unchanged), and Dense training with lazy gradients
  * (dense-train.ts, same kind of patch), and Conv2D training as one threaded fused op with lazy gradients (conv-train.ts).
  */
@@ -11,6 +11,7 @@ import { makeBatchMatMul, makeFusedMatMul } from './matmul.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { avgPoolGrad } from './avg-pool-grad.js';
 import { makeTile } from './tile.js';
+import { makeFusedBatchNorm } from './batch-norm-inference.js';
 import { makeMean, makeSum } from './reduce-leading.js';
 import { registerBatchNormTraining } from './batch-norm-train.js';
 import { patchBatchNormalizationLayer } from './batch-norm-layer-patch.js';
@@ -28,6 +29,7 @@ export function registerMiscKernels(): void {
   replaceWasmKernel('MaxPoolGrad', () => maxPoolGrad);
   replaceWasmKernel('AvgPoolGrad', () => avgPoolGrad);
   replaceWasmKernel('Tile', makeTile);
+  replaceWasmKernel('FusedBatchNorm', makeFusedBatchNorm);
   replaceWasmKernel('Sum', makeSum);
   replaceWasmKernel('Mean', makeMean);
   replaceWasmKernel('Identity', makeIdentity);
