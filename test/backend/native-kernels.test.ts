@@ -116,6 +116,19 @@ const POOLS: Array<{ x: number[]; k: number; s: number; pad: 'same' | 'valid' }>
   { x: [1, 6, 6, 2], k: 3, s: 1, pad: 'same' },
 ];
 
+test('native provider: the 2×2/2 max-pool gradient with channels a multiple of 4 stays on the wasm SIMD kernel (faster), and matches cpu', { skip }, async () => {
+  await ensureNative();
+  const before = [nativeCalls('maxPool'), nativeCalls('maxPoolGrad')];
+  await expectMatchesCpu('maxPool 2x2 c8', () => {
+    const x = tf.round(tf.mul(t([2, 8, 6, 8], 25), 2));
+    const f = (v: tf.Tensor): tf.Tensor => tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid');
+    const w = t(f(x).shape, 26);
+    return [f(x), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), w)))(x)];
+  }, TOL);
+  assert.ok(nativeCalls('maxPool') > before[0], 'the forward pool is native');
+  assert.equal(nativeCalls('maxPoolGrad'), before[1], 'the gradient ran on the wasm SIMD kernel');
+});
+
 for (const c of POOLS) {
   test(`native max/avg pool x=${c.x} k=${c.k} s=${c.s} ${c.pad}: values and gradients match cpu`, { skip }, async () => {
     await compareNative('maxPool', () => {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
 import { allFloat32, asWasm, offsetOf, withOutputs, type TensorInfo } from './heap.js';
+import { maxPoolGradSimdApplies } from '../kernels/misc/max-pool-grad.js';
 
 type KernelFn = tf.KernelFunc;
 type Args = Parameters<KernelFn>[0];
@@ -63,6 +64,8 @@ export function nativeMaxPoolGrad(addon: () => NativeAddon | undefined, prev: Ke
     const native = addon();
     const { dy, input } = args.inputs as Record<string, TensorInfo>;
     if (!native || !allFloat32(dy, input) || input.shape.length !== 4) return prev(args);
+    // the wasm kernel's one-pass SIMD route is faster than ATen's where it applies (max-pool-grad.ts)
+    if (maxPoolGradSimdApplies(args.backend, input, args.attrs)) return prev(args);
     const { geometry, outShape } = poolGeometryArray(input.shape, args.attrs as unknown as PoolAttrs);
     if (outShape.join() !== dy.shape.join()) throw new Error(`prunekit native MaxPoolGrad: dy has shape [${dy.shape}], the pooling gives [${outShape}]`);
     const backend = asWasm(args.backend);
