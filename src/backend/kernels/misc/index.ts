@@ -17,6 +17,7 @@ import { registerBatchNormTraining } from './batch-norm-train.js';
 import { patchBatchNormalizationLayer } from './batch-norm-layer-patch.js';
 import { patchDenseLayer, registerDenseTraining } from './dense-train.js';
 import { patchConv2DLayer, registerConvTraining } from './conv-train.js';
+import { registerReluGradient } from './relu-grad.js';
 
 let registered = false;
 
@@ -40,4 +41,5 @@ export function registerMiscKernels(): void {
   patchDenseLayer();
   registerConvTraining();
   patchConv2DLayer();
+  registerReluGradient();
 }

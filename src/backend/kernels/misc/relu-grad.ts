@@ -37,3 +37,24 @@ export function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   registerReluGrad();
   return tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor;
 }
+
+let gradientRegistered = false;
+
+/**
+ * The gradient of tf.relu (kernel 'Relu', used by Activation / ReLU layers, e.g. after BatchNormalization) through
+ * `reluGrad`: one SIMD pass on wasm instead of Step + Cast + Multiply; elsewhere (other backends, other dtypes) the
+ * same formula as tfjs-core's Relu_grad, dy·step(x). x > 0 exactly where relu(x) > 0, so the saved input serves.
+ * In resnet20's training step (21 ReLUs, batch 128, 28×28) Step alone took ~10 of ~250 ms.
+ */
+export function registerReluGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      return { x: () => reluGrad(dy as tf.Tensor, x) };
+    },
+  });
+}
