@@ -39,11 +39,13 @@ for (const shape of [[4, 5, 3, 6], [16, 7], [2, 3, 3, 1], [4, 5, 3, 8], [9, 32]]
   });
 }
 
-// inference batch norm (FusedBatchNorm): one SIMD affine pass when the channels are a multiple of 4 (batch-norm-inference.ts),
-// the stock kernel otherwise; with and without scale / offset, on rank 4 and 2, and with parameters shaped [1, 1, 1, c]
+// inference batch norm (FusedBatchNorm, batch-norm-inference.ts): one SIMD affine pass (+ a JS tail); with and without
+// scale / offset, on rank 4 and 2, and with parameters shaped [1, 1, 1, c]
 for (const [shape, withAffine, paramShape] of [
   [[4, 5, 3, 8], true, undefined], [[4, 5, 3, 8], false, undefined], [[9, 32], true, undefined], [[4, 5, 3, 6], true, undefined],
   [[2, 3, 3, 12], true, [1, 1, 1, 12]],
+  // c not a multiple of 4: SIMD over rows of t·c channels (t = 2 or 4) plus a JS tail of rows % t rows
+  [[3, 5, 3, 6], true, undefined], [[7, 13], true, undefined], [[2, 3], false, undefined], [[5, 2, 1, 17], true, [17]],
 ] as [number[], boolean, number[] | undefined][]) {
   test(`tf.batchNorm (inference) on ${shape}${withAffine ? '' : ' without scale/offset'}${paramShape ? ` with parameters ${paramShape}` : ''} matches cpu`, async () => {
     const c = shape[shape.length - 1];
