@@ -32,8 +32,9 @@ function layerStep(shape: number[], seed: number): tf.Tensor[] {
   return out;
 }
 
-// channel counts that are multiples of 4 take the wasm-SIMD passes (simd/batch-norm.ts), the others the JS loops
-for (const shape of [[4, 5, 3, 6], [16, 7], [2, 3, 3, 1], [4, 5, 3, 8], [9, 32]]) {
+// every channel count takes the wasm-SIMD passes (simd/batch-norm.ts); c not a multiple of 4 as rows of t·c channels
+// (t = 2 or 4) with a JS tail of rows % t rows: [2, 3, 3, 1] (tail 2), [7, 13] (tail 3), [3, 5, 3, 6] (tail 1)
+for (const shape of [[4, 5, 3, 6], [16, 7], [2, 3, 3, 1], [4, 5, 3, 8], [9, 32], [7, 13], [3, 5, 3, 6]]) {
   test(`BatchNormalization layer training step on ${shape} matches cpu (output, grads, moving stats)`, async () => {
     await compare('bn layer', () => layerStep(shape, 31));
   });

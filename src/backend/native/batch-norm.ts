@@ -4,8 +4,8 @@
  * batch norm forward/backward (native/src/batch_norm.cc).
  *
  * Which one runs (PRUNEKIT_NATIVE_BN): 'auto' (default) keeps prunekit's wasm SIMD kernels (simd/batch-norm.ts:
- * two passes each, float64 sums) whenever they apply — channel count a multiple of 4 and the SIMD module
- * loaded — and ATen otherwise (their fallback is plain JS loops); 'aten' always ATen; 'wasm' never ATen.
+ * two passes each, float64 sums, any channel count) whenever the SIMD module is loaded, and ATen otherwise
+ * (the wasm fallback is plain JS loops); 'aten' always ATen; 'wasm' never ATen.
  * Why: measured on the DCT sweep's nets (bench/profile-step.ts --backend native, batch 128, 28×28, alternated
  * runs, 2 Dec 2026, a sweep running beside it), the SIMD kernels took 7–8 / 11–12 ms (forward / backward, 6 layers
  * of vgg-small) against ATen's 13–37 / 24–86 ms at 1 and 2 threads, and 10–14 / 17–31 ms against 21–48 / 20–33 ms
@@ -30,7 +30,7 @@ export function nativeBnMode(): NativeBnMode {
 function keepWasm(backend: ReturnType<typeof asWasm>, c: number): boolean {
   const mode = nativeBnMode();
   if (mode !== 'auto') return mode === 'wasm';
-  return c % 4 === 0 && c > 0 && simdKernels(backend) !== undefined;
+  return c > 0 && simdKernels(backend) !== undefined;
 }
 
 type KernelFn = tf.KernelFunc;
