@@ -164,6 +164,25 @@ function unstructuredSection(c: Ctx, e: UnstructuredRecipe): ReportSection {
   return { heading: `${e.name} (unstructured, ${e.dense})`, paragraphs: [...(e.note ? [e.note] : []), ...pairedText], tables: [after, table('before')], charts: [chart] };
 }
 
+/** Points above chance (1 / classes) within which accuracy right after pruning says nothing about a criterion. */
+export const CHANCE_MARGIN = 0.05;
+
+/**
+ * The flag for a structured comparison whose accuracy right after pruning is within CHANCE_MARGIN of chance for every
+ * criterion (mean over seeds): the before-fine-tuning comparison cannot rank them. Undefined when some criterion is
+ * above, or without numClasses in the results (older results).
+ */
+export function chanceFlag(what: string, criteria: string[], rows: { criterion: string; accuracy: number; numClasses: unknown }[]): string | undefined {
+  const classes = rows.map((r) => Number(r.numClasses)).find((n) => Number.isInteger(n) && n > 1);
+  if (classes === undefined) return undefined;
+  const means = criteria.map((crit) => [crit, stat(rows.filter((r) => r.criterion === crit).map((r) => r.accuracy))] as const).filter(([, st]) => st.n > 0);
+  if (means.length === 0 || means.some(([, st]) => st.mean > 1 / classes + CHANCE_MARGIN)) return undefined;
+  return (
+    `${what}: accuracy right after pruning is within ${100 * CHANCE_MARGIN} points of chance (${(100 / classes).toFixed(0)}%) for every criterion ` +
+      `(${means.map(([crit, st]) => `${crit} ${(100 * st.mean).toFixed(1)}%`).join(', ')}): the comparison before fine-tuning cannot rank them`
+  );
+}
+
 function structuredSection(c: Ctx, e: StructuredRecipe): ReportSection {
   const js = jobsOf(c, e.name, 'structured');
   const tables: ReportTable[] = [];
@@ -183,6 +202,8 @@ function structuredSection(c: Ctx, e: StructuredRecipe): ReportSection {
         `${e.name}: MACs cut target ${100 * red}%; rates ${e.innerOnly ? 'ResNet inner channels only' : 'all groups'}${e.protectLast ? `, last ${e.protectLast} group(s) protected` : ''}, ranking ${e.ranking ?? 'per-layer'}; ` +
         `fine-tune ${e.finetune.epochs} epochs${e.finetune.stepsPerEpoch ? ` × ${e.finetune.stepsPerEpoch} steps` : ''} (SGD ${e.finetune.lr ?? 0.01}, momentum 0.9, wd 5e-3); mean ± std over seeds`,
     });
+    const chance = chanceFlag(`${e.name} −${100 * red}% MACs`, e.criteria, at.map((j) => ({ criterion: j.criterion, accuracy: accOf(j, 'pruned'), numClasses: m(j.result).numClasses })));
+    if (chance) c.flags.push(chance);
     for (const k of ['pruned', 'best'] as const) {
       const st: BySeed = new Map(e.criteria.map((crit) => [crit, bySeed(at.filter((j) => j.criterion === crit), (j) => accOf(j, k))]));
       if (e.criteria.includes('dct')) checkPairs(c, `${e.name} −${100 * red}% MACs (${k === 'pruned' ? 'right after pruning' : 'after fine-tuning'})`, st, e.criteria.filter((x) => x !== 'dct').map((x) => ['dct', x] as [string, string]));

@@ -196,6 +196,7 @@ async function runStructured(job: StructuredJob, ctx: RunContext): Promise<Recor
       criterion: job.criterion, ranking: s.ranking ?? 'per-layer', target: job.reduction, rate: res.report.uniformRate ?? null,
       widths: res.report.groups.map((g) => g.kept), reduction: res.report.reduction, macs: res.report.after.macs, params: res.report.after.params,
       accuracy: res.accuracy, finetuneEpochs: s.finetune.epochs, finetuneStepsPerEpoch: s.finetune.stepsPerEpoch ?? null, seconds: res.seconds,
+      numClasses: test.numClasses,
     };
   } finally {
     model.dispose();

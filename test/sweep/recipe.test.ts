@@ -10,7 +10,7 @@ import { protectedProducers } from '../../src/sweep/structured-rates.js';
 import { pruneFilters } from '../../src/structured/prune-filters.js';
 import { createModel } from '../../src/models/index.js';
 import { buildChannelGraph, prunableGroups } from '../../src/structured/graph.js';
-import { pairedSeparable, separable, stat, t95 } from '../../src/sweep/report.js';
+import { chanceFlag, pairedSeparable, separable, stat, t95 } from '../../src/sweep/report.js';
 import { tinyRecipe } from './fixtures.js';
 
 await tf.setBackend('cpu');
@@ -151,4 +151,15 @@ test('paired over seeds: a small gap that every seed shows is separable where th
   assert.equal(pairedSeparable(mk([1, 2, 3]), d3).ok, false);
   // differences 1, 2, 3, 2 → mean 2, sd 0.816, se 0.408, t = 4.9 > 3.182 (df 3): separable
   assert.equal(pairedSeparable(mk([1, 2, 3, 2]), new Map([...d3, [3, 0]])).ok, true);
+});
+
+test('structured preconditions: accuracy right after pruning at chance for every criterion is flagged, not when one is above', () => {
+  const rows = (accs: Record<string, number[]>, numClasses: unknown = 10) =>
+    Object.entries(accs).flatMap(([criterion, v]) => v.map((accuracy) => ({ criterion, accuracy, numClasses })));
+  const flag = chanceFlag('dct-vgg −50% MACs', ['dct', 'l1', 'random'], rows({ dct: [0.1, 0.12], l1: [0.1, 0.14], random: [0.1, 0.1] }));
+  assert.equal(flag, 'dct-vgg −50% MACs: accuracy right after pruning is within 5 points of chance (10%) for every criterion (dct 11.0%, l1 12.0%, random 10.0%): the comparison before fine-tuning cannot rank them');
+  // one criterion above chance + 5 points: the comparison can rank it, no flag
+  assert.equal(chanceFlag('x', ['dct', 'l1'], rows({ dct: [0.3, 0.2], l1: [0.1, 0.1] })), undefined);
+  // results without numClasses (written before it was recorded): no verdict
+  assert.equal(chanceFlag('x', ['dct'], rows({ dct: [0.1] }, null)), undefined);
 });
