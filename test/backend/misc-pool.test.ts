@@ -20,9 +20,13 @@ const CASES: Case[] = [
   { shape: [1, 6, 7, 1], filter: [2, 3], stride: [1, 2], pad: 'valid' },
   { shape: [3, 5, 5, 5], filter: 2, stride: 2, pad: 'same' },
   { shape: [1, 8, 8, 2], filter: 3, stride: 3, pad: 'valid' },
-  // 2×2/2 with channels % 4 == 0: the SIMD kernel (odd edges left without gradient; 'same' on even sizes)
+  // 2×2/2: the SIMD kernel (odd edges left without gradient; 'same' on even sizes); channels four at a time, the
+  // last c mod 4 in its scalar loop (the first case above: c = 3, scalar only)
   { shape: [2, 5, 7, 8], filter: 2, stride: 2, pad: 'valid' },
   { shape: [2, 6, 6, 4], filter: 2, stride: 2, pad: 'same' },
+  { shape: [2, 6, 8, 6], filter: 2, stride: 2, pad: 'valid' },
+  { shape: [2, 5, 7, 7], filter: 2, stride: 2, pad: 'valid' },
+  { shape: [1, 4, 6, 13], filter: 2, stride: 2, pad: 'same' },
 ];
 
 for (const c of CASES) {
@@ -48,6 +52,27 @@ for (const c of CASES) {
     });
   });
 }
+
+test('MaxPoolGrad (2×2/2, SIMD lanes and scalar tail) gives NaN and −∞ no gradient and a tie to the first maximum', async () => {
+  // c = 5: channel 0–3 in the vector lanes, channel 4 in the scalar loop; the same window in every channel
+  const win = [[NaN, 2, 2, 1], [-Infinity, -Infinity, -Infinity, -Infinity], [3, NaN, 3, 4], [0, 0, 0, 0], [1, 5, -Infinity, 5]];
+  const c = 5;
+  const x = new Float32Array(4 * c);
+  for (let ch = 0; ch < c; ch++) for (let p = 0; p < 4; p++) x[p * c + ch] = win[(ch + (ch === 4 ? 1 : 0)) % win.length][p];
+  const r = await runOn('wasm', () => tf.grad((v: tf.Tensor) => tf.sum(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d(x, [1, 2, 2, c])));
+  const expected = (w: number[]): number[] => {
+    let best = -Infinity;
+    let at = -1;
+    w.forEach((v, i) => {
+      if (v > best) [best, at] = [v, i];
+    });
+    return w.map((_, i) => (i === at ? 1 : 0));
+  };
+  for (let ch = 0; ch < c; ch++) {
+    const got = [0, 1, 2, 3].map((p) => r.values[0][p * c + ch]);
+    assert.deepEqual(got, expected(win[(ch + (ch === 4 ? 1 : 0)) % win.length]), `channel ${ch}`);
+  }
+});
 
 test('MaxPoolGrad sends a tied window gradient to the first maximum only', async () => {
   const r = await runOn('wasm', () => {

@@ -37,6 +37,9 @@ const REDUCE: [number[], number | number[], boolean][] = [
   [[2, 3, 4], [0, 2], false], // non-contiguous: stock path
   [[6, 5, 5, 8], [0, 1, 2], false], // columns a multiple of 4: the SIMD module's colSums
   [[33, 12], 0, true],
+  // other column counts: colSums over rows of t·cols columns (t = 2 or 4) + a JS tail of rows % t rows
+  [[5, 6], 0, false],
+  [[3, 2, 7, 22], [0, 1, 2], false],
 ];
 for (const [shape, axis, keepDims] of REDUCE) {
   test(`Sum and Mean over ${JSON.stringify(axis)} of ${shape} keepDims=${keepDims} match cpu`, async () => {

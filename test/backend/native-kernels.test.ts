@@ -116,7 +116,7 @@ const POOLS: Array<{ x: number[]; k: number; s: number; pad: 'same' | 'valid' }>
   { x: [1, 6, 6, 2], k: 3, s: 1, pad: 'same' },
 ];
 
-test('native provider: the 2×2/2 max-pool gradient with channels a multiple of 4 stays on the wasm SIMD kernel (faster), and matches cpu', { skip }, async () => {
+test('native provider: the 2×2/2 max-pool gradient stays on the wasm SIMD kernel (faster), and matches cpu', { skip }, async () => {
   await ensureNative();
   const before = [nativeCalls('maxPool'), nativeCalls('maxPoolGrad')];
   await expectMatchesCpu('maxPool 2x2 c8', () => {
@@ -137,7 +137,7 @@ for (const c of POOLS) {
       const f = (v: tf.Tensor): tf.Tensor => tf.maxPool(v as tf.Tensor4D, c.k, c.s, c.pad);
       const w = t(f(x).shape, 22);
       return [f(x), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), w)))(x)];
-    }, ['maxPool', 'maxPoolGrad']);
+    }, c.k === 2 && c.s === 2 && c.pad === 'valid' ? ['maxPool'] : ['maxPool', 'maxPoolGrad']); // 2×2/2 gradients: wasm SIMD
     await ensureNative();
     await expectMatchesCpu('avgPool', () => {
       const x = t(c.x, 23);

@@ -3,9 +3,9 @@
  * and every window). Tie rule as the cpu backend: the first maximum in row-major window order
  * (strict `>`) receives the gradient; windows whose values are all -Infinity/NaN pass none.
  * Non-overlapping windows without padding (the usual 2×2/2 pool) take a faster path: each input pixel
- * is written once (0 or the gradient), with no per-window scratch arrays; the 2×2/2 pool with channels a
- * multiple of 4 runs in prunekit's SIMD module (`maxPoolGrad2x2` in simd/update.wat: four channels per
- * vector, the winner chosen by compare masks), unless PRUNEKIT_WASM_SIMD=off.
+ * is written once (0 or the gradient), with no per-window scratch arrays; the 2×2/2 pool runs in prunekit's
+ * SIMD module (`maxPoolGrad2x2` in simd/update.wat: four channels per vector, the winner chosen by compare
+ * masks, the last c mod 4 channels in a scalar loop), unless PRUNEKIT_WASM_SIMD=off.
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasm, viewF32, type TensorInfo } from '../wasm-heap.js';
@@ -19,12 +19,11 @@ function geometry(input: TensorInfo, a: PoolAttrs) {
   const fh = info.effectiveFilterHeight;
   const fw = info.effectiveFilterWidth;
   const tiled = fh === info.strideHeight && fw === info.strideWidth && info.padInfo.top === 0 && info.padInfo.left === 0 && info.outHeight * fh <= info.inHeight && info.outWidth * fw <= info.inWidth;
-  return { info, fh, fw, tiled, simd: tiled && fh === 2 && fw === 2 && info.inChannels % 4 === 0 };
+  return { info, fh, fw, tiled, simd: tiled && fh === 2 && fw === 2 };
 }
 
 /**
- * Whether this kernel takes the SIMD path for these inputs (2×2/2 pool, no padding, channels a multiple of 4, SIMD
- * module loaded). The native provider keeps this path where it applies: vgg-small's three pools (batch 128, 28×28)
+ * Whether this kernel takes the SIMD path for these inputs (2×2/2 pool, no padding, SIMD module loaded). The native provider keeps this path where it applies: vgg-small's three pools (batch 128, 28×28)
  * took 4.1–4.2 ms here against 8.3–9.6 ms in ATen (bench/profile-step.ts --backend native, alternated, 2 Dec 2026).
  */
 export function maxPoolGradSimdApplies(backend: unknown, input: TensorInfo, attrs: unknown): boolean {

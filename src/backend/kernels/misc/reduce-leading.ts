@@ -1,24 +1,38 @@
 /**
  * Sum and Mean over leading axes (e.g. axes [0,1,2] of NHWC, the bias and batch-norm gradients) as
- * plain column sums over the wasm heap, accumulated in float64 (in prunekit's SIMD module, `colSums`: 32-row blocks in float32 first, when
- * the columns are a multiple of 4; else a JS loop). The stock kernels transpose the
+ * plain column sums over the wasm heap, accumulated in float64 (in prunekit's SIMD module, `colSums`: 32-row blocks in float32 first, any
+ * column count; without the module a JS loop). The stock kernels transpose the
  * reduced axes innermost first. Other axis sets, and non-float32 dtypes, go to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { allocF32, asWasm, release, viewF32, sizeOf, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
 import { heapPtr, simdKernels } from '../simd/instance.js';
 
-/** Column sums of x viewed as [rows, cols] in float64 by the SIMD module, or undefined where it does not apply. */
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Column sums of x viewed as [rows, cols] in float64 by the SIMD module, or undefined where it does not apply (no
+ * module). Columns not a multiple of 4: the same data is ⌊rows / t⌋ rows of t·cols columns (t = 4 / gcd(cols, 4)),
+ * summed by the module and folded back; the last rows % t rows are added in JS.
+ */
 function simdColumnSums(backend: WasmBackend, x: TensorInfo, rows: number, cols: number): Float64Array | undefined {
   const simd = simdKernels(backend);
-  if (simd === undefined || cols % 4 !== 0) return undefined;
-  const scratch = allocF32(backend, [2 * cols]); // cols doubles
+  if (simd === undefined || cols === 0) return undefined;
+  const t = 4 / gcd(cols, 4);
+  const wide = t * cols;
+  const bulk = Math.floor(rows / t);
+  const scratch = allocF32(backend, [2 * wide]); // wide doubles
   try {
     const base = heapPtr(backend, scratch);
     if (base % 8 !== 0) return undefined;
     viewF32(backend, scratch).fill(0);
-    simd.colSums(heapPtr(backend, x), rows, cols, base);
-    return new Float64Array(viewF32(backend, scratch).buffer, base, cols).slice();
+    if (bulk > 0) simd.colSums(heapPtr(backend, x), bulk, wide, base);
+    const sums = new Float64Array(viewF32(backend, scratch).buffer, base, wide);
+    const out = sums.slice(0, cols);
+    for (let j = 1; j < t; j++) for (let c = 0; c < cols; c++) out[c] += sums[j * cols + c];
+    const src = viewF32(backend, x);
+    for (let o = bulk * wide; o < rows * cols; o += cols) for (let c = 0; c < cols; c++) out[c] += src[o + c];
+    return out;
   } finally {
     release(backend, scratch);
   }

@@ -563,7 +563,8 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bLoop))))
 
-  ;; MaxPoolGrad of a 2×2 pool at stride 2 without padding (channels last, c % 4 == 0): for each window of
+  ;; MaxPoolGrad of a 2×2 pool at stride 2 without padding (channels last, any c: four at a time, the last c mod 4 in a
+  ;; scalar loop): for each window of
   ;; x [nb, h, w, c] (oh·ow windows per image, the top-left oh·2 × ow·2 pixels) the gradient dy[b, oy, ox, k]
   ;; goes to the first maximum in row-major window order (strict >, as tfjs' cpu backend: a NaN never wins;
   ;; a window of −∞/NaN gets none); the window's other pixels get 0. Pixels outside every window are untouched.
@@ -571,8 +572,11 @@
     (param $c i32) (param $oh i32) (param $ow i32)
     (local $b i32) (local $oy i32) (local $ox i32) (local $k i32) (local $p0 i32) (local $g i32) (local $pix i32) (local $row i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $best v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
-    (local $gv v128) (local $o i32)
+    (local $gv v128) (local $o i32) (local $vec i32)
+    (local $s0 f32) (local $s1 f32) (local $s2 f32) (local $s3 f32) (local $sb f32) (local $sg f32) (local $win i32)
     (local.set $pix (i32.shl (local.get $c) (i32.const 2)))
+    ;; bytes of the channels handled four at a time; the last c mod 4 channels of each pixel take the scalar loop
+    (local.set $vec (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
     (local.set $row (i32.mul (local.get $w) (local.get $pix)))
     (local.set $g (local.get $dy))
     (local.set $b (i32.const 0))
@@ -594,7 +598,7 @@
                 (local.set $k (i32.const 0))
                 (block $kDone
                   (loop $kLoop
-                    (br_if $kDone (i32.ge_u (local.get $k) (local.get $pix)))
+                    (br_if $kDone (i32.ge_u (local.get $k) (local.get $vec)))
                     (local.set $o (i32.add (local.get $p0) (local.get $k)))
                     (local.set $v0 (v128.load (i32.add (local.get $x) (local.get $o))))
                     (local.set $v1 (v128.load (i32.add (i32.add (local.get $x) (local.get $o)) (local.get $pix))))
@@ -624,6 +628,33 @@
                     (local.set $g (i32.add (local.get $g) (i32.const 16)))
                     (local.set $k (i32.add (local.get $k) (i32.const 16)))
                     (br $kLoop)))
+                ;; scalar tail: the same rule (strict >, the first of equal maxima wins, NaN and −∞ never win)
+                (block $tDone
+                  (loop $tLoop
+                    (br_if $tDone (i32.ge_u (local.get $k) (local.get $pix)))
+                    (local.set $o (i32.add (local.get $p0) (local.get $k)))
+                    (local.set $s0 (f32.load (i32.add (local.get $x) (local.get $o))))
+                    (local.set $s1 (f32.load (i32.add (i32.add (local.get $x) (local.get $o)) (local.get $pix))))
+                    (local.set $s2 (f32.load (i32.add (i32.add (local.get $x) (local.get $o)) (local.get $row))))
+                    (local.set $s3 (f32.load (i32.add (i32.add (i32.add (local.get $x) (local.get $o)) (local.get $row)) (local.get $pix))))
+                    (local.set $win (i32.const -1))
+                    (local.set $sb (f32.const -inf))
+                    (if (f32.gt (local.get $s0) (local.get $sb)) (then (local.set $win (i32.const 0)) (local.set $sb (local.get $s0))))
+                    (if (f32.gt (local.get $s1) (local.get $sb)) (then (local.set $win (i32.const 1)) (local.set $sb (local.get $s1))))
+                    (if (f32.gt (local.get $s2) (local.get $sb)) (then (local.set $win (i32.const 2)) (local.set $sb (local.get $s2))))
+                    (if (f32.gt (local.get $s3) (local.get $sb)) (then (local.set $win (i32.const 3)) (local.set $sb (local.get $s3))))
+                    (local.set $sg (f32.load (local.get $g)))
+                    (f32.store (i32.add (local.get $dx) (local.get $o))
+                      (select (local.get $sg) (f32.const 0) (i32.eq (local.get $win) (i32.const 0))))
+                    (f32.store (i32.add (i32.add (local.get $dx) (local.get $o)) (local.get $pix))
+                      (select (local.get $sg) (f32.const 0) (i32.eq (local.get $win) (i32.const 1))))
+                    (f32.store (i32.add (i32.add (local.get $dx) (local.get $o)) (local.get $row))
+                      (select (local.get $sg) (f32.const 0) (i32.eq (local.get $win) (i32.const 2))))
+                    (f32.store (i32.add (i32.add (i32.add (local.get $dx) (local.get $o)) (local.get $row)) (local.get $pix))
+                      (select (local.get $sg) (f32.const 0) (i32.eq (local.get $win) (i32.const 3))))
+                    (local.set $g (i32.add (local.get $g) (i32.const 4)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                    (br $tLoop)))
                 (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
                 (br $oxLoop)))
             (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
