@@ -22,6 +22,7 @@ import { removeChannels } from './surgery.js';
 import { composeKeep, stepPruneOptions } from './iterative.js';
 import { buildStructuredRecord, type StructuredPruningRecord } from './record.js';
 import { maxRelError } from '../util/rel-error.js';
+import { withRecalibratedBatchNorm, type BnRecalibrationOptions } from '../train/bn-recalibration.js';
 
 /** Labels of the four models timed by `pruneAndFinetune` (speedups are relative to 'dense'). */
 export const LATENCY_LABELS = ['dense', 'pruned', 'dense, BN folded', 'pruned, BN folded'] as const;
@@ -34,6 +35,11 @@ export interface PruneFinetuneOptions {
   seed: number;
   /** Prune → fine-tune steps (default 1: one-shot); each step fine-tunes `finetune.epochs` epochs (iterative.ts). */
   steps?: number;
+  /**
+   * Also measure accuracy right after pruning with BN statistics re-estimated on the calibration images
+   * (train/bn-recalibration.ts); the copied statistics are put back before fine-tuning (omit: not measured).
+   */
+  bnRecalibration?: Omit<BnRecalibrationOptions, 'seed'>;
   /** Test accuracy of the dense model if already known (skips one evaluation). */
   denseAccuracy?: number;
   /** Measure latency at these batch sizes (omit: no latency). */
@@ -50,6 +56,8 @@ export interface PruneStepResult {
   reduction: { macs: number; params: number };
   /** Test accuracy right after this step's pruning, and after its fine-tune (final, best). */
   pruned: number;
+  /** Right after this step's pruning with BN statistics re-estimated (only with `bnRecalibration`, BN nets). */
+  prunedRecalibrated?: number;
   final: number;
   best: number;
 }
@@ -62,7 +70,7 @@ export interface PruneFinetuneResult {
   /** Replayable record of the run (record.ts). */
   record: StructuredPruningRecord;
   /** Accuracies; `pruned` is right after the last pruning step, final/best are from the last fine-tune. */
-  accuracy: { dense: number; pruned: number; final: number; best: number; bestEpoch: number };
+  accuracy: { dense: number; pruned: number; prunedRecalibrated?: number; final: number; best: number; bestEpoch: number };
   /** The last step's fine-tune. */
   finetune: FinetuneResult;
   steps: PruneStepResult[];
@@ -130,6 +138,13 @@ export async function pruneAndFinetune(
         // nothing pruned yet (a step with nothing to do): fine-tune a copy, never the caller's model
         current = await removeChannels(model, new Map(), { graph: denseRef.graph });
       }
+      let recal: number | undefined;
+      if (opts.bnRecalibration) {
+        const m = current;
+        const data = opts.calib ?? train;
+        recal = await withRecalibratedBatchNorm(m, data, { ...opts.bnRecalibration, seed: opts.seed }, async () => (await evaluate(m, test, evalBatch)).accuracy);
+        if (recal !== undefined) log(`  with BN statistics re-estimated on ${opts.bnRecalibration.batches ?? 20} batches: accuracy ${pc(recal)}`);
+      }
       ft = await finetuneStructured(current, train, {
         ...opts.finetune,
         seed: step === 1 ? opts.seed : deriveSeed(opts.seed, `finetune-step-${step}`),
@@ -138,7 +153,7 @@ export async function pruneAndFinetune(
       });
       seconds.finetune += ft.seconds;
       log(`fine-tuned${tag} ${opts.finetune.epochs} epochs in ${ft.seconds.toFixed(1)} s: final ${pc(ft.final.accuracy)}, best ${pc(ft.best.accuracy)}`);
-      stepResults.push({ step, reduction, pruned: right, final: ft.final.accuracy, best: ft.best.accuracy });
+      stepResults.push({ step, reduction, pruned: right, ...(recal !== undefined ? { prunedRecalibrated: recal } : {}), final: ft.final.accuracy, best: ft.best.accuracy });
     }
     if (!report || !record) {
       report = filtersReport(model, denseRef.graph, pruneOpts, keep, { steps });
@@ -158,11 +173,12 @@ export async function pruneAndFinetune(
       }
     }
     const last = ft!;
+    const recalibrated = stepResults.at(-1)?.prunedRecalibrated;
     return {
       model: current,
       report,
       record,
-      accuracy: { dense, pruned: right, final: last.final.accuracy, best: last.best.accuracy, bestEpoch: last.best.epoch },
+      accuracy: { dense, pruned: right, ...(recalibrated !== undefined ? { prunedRecalibrated: recalibrated } : {}), final: last.final.accuracy, best: last.best.accuracy, bestEpoch: last.best.epoch },
       finetune: last,
       steps: stepResults,
       latency,

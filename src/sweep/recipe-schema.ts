@@ -97,6 +97,7 @@ const structured = {
     ranking: { enum: ['per-layer', 'global'] },
     calibBatches: posInt,
     calibBatchSize: posInt,
+    bnRecalBatches: nonNegInt,
     finetune: {
       type: 'object',
       additionalProperties: false,

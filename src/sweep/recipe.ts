@@ -63,6 +63,12 @@ export interface StructuredRecipe extends ExperimentBase {
   ranking?: 'per-layer' | 'global';
   calibBatches?: number;
   calibBatchSize?: number;
+  /**
+   * Also measure accuracy right after pruning with BN statistics re-estimated on this many calibration batches of
+   * calibBatchSize training images (train/bn-recalibration.ts; default 20, 0: not measured). Fine-tuning still
+   * starts from the copied statistics.
+   */
+  bnRecalBatches?: number;
   finetune: { epochs: number; stepsPerEpoch?: number; batchSize?: number; lr?: number };
 }
 

@@ -103,6 +103,7 @@ function denseSection(c: Ctx): ReportSection {
  */
 function checkPairs(c: Ctx, what: string, values: BySeed, pairs: [string, string][]): string[] {
   const lines: string[] = [];
+  const oneSeed: string[] = [];
   for (const [a, b] of pairs) {
     const va = values.get(a);
     const vb = values.get(b);
@@ -117,16 +118,15 @@ function checkPairs(c: Ctx, what: string, values: BySeed, pairs: [string, string
     const sa = stat([...va.values()]);
     const sb = stat([...vb.values()]);
     const s = separable(sa, sb);
-    if (!s.ok) {
-      const why =
-        sa.n < 2 || sb.n < 2
-          ? `n = ${sa.n}, ${sb.n}: a side with one seed has no spread to compare the gap ${(100 * s.gap).toFixed(2)} pts with (need ≥ 2 seeds each)`
-          : `gap ${(100 * s.gap).toFixed(2)} pts ≤ 2 standard errors ${(100 * s.noise).toFixed(2)} pts; n = ${sa.n}, ${sb.n}`;
-      c.flags.push(`${what}: ${a} vs ${b} cannot be told apart (${why})`);
-    }
+    if (s.ok) continue;
+    if (sa.n < 2 || sb.n < 2) oneSeed.push(`${a} vs ${b} (gap ${(100 * s.gap).toFixed(2)} pts, n = ${sa.n}, ${sb.n})`);
+    else c.flags.push(`${what}: ${a} vs ${b} cannot be told apart (gap ${(100 * s.gap).toFixed(2)} pts ≤ 2 standard errors ${(100 * s.noise).toFixed(2)} pts; n = ${sa.n}, ${sb.n})`);
   }
+  // one flag for every pair that has a side with a single seed (no spread to compare a gap with)
+  if (oneSeed.length) c.flags.push(`${what}: no verdict yet, a side with one seed has no spread (need ≥ 2 seeds each): ${oneSeed.join('; ')}`);
   return lines;
 }
+
 
 function unstructuredSection(c: Ctx, e: UnstructuredRecipe): ReportSection {
   const js = jobsOf(c, e.name, 'unstructured');
@@ -189,27 +189,34 @@ function structuredSection(c: Ctx, e: StructuredRecipe): ReportSection {
   const paired: string[] = [];
   for (const red of e.reductions) {
     const at = js.filter((j) => j.reduction === red);
-    const accOf = (j: (typeof at)[number], k: 'pruned' | 'final' | 'best') => Number((m(j.result).accuracy as Record<string, number>)[k]);
-    const acc = (crit: string, k: 'pruned' | 'final' | 'best') => stat(at.filter((j) => j.criterion === crit).map((j) => accOf(j, k)));
+    type Key = 'pruned' | 'prunedRecalibrated' | 'final' | 'best';
+    const accOf = (j: (typeof at)[number], k: Key) => Number((m(j.result).accuracy as Record<string, number | undefined>)[k] ?? NaN);
+    const has = (j: (typeof at)[number], k: Key) => Number.isFinite(accOf(j, k));
+    const acc = (crit: string, k: Key) => stat(at.filter((j) => j.criterion === crit && has(j, k)).map((j) => accOf(j, k)));
+    // results written before the BN re-estimate existed lack it: the column appears once some job has it
+    const recal = at.some((j) => has(j, 'prunedRecalibrated'));
     tables.push({
-      columns: ['criterion', 'MACs −%', 'params −%', 'right after pruning %', 'fine-tuned final %', 'fine-tuned best %', 'n', 's/job'],
+      columns: ['criterion', 'MACs −%', 'params −%', 'right after pruning %', ...(recal ? ['right after pruning, BN re-estimated %'] : []), 'fine-tuned final %', 'fine-tuned best %', 'n', 's/job'],
       rows: e.criteria.map((crit) => {
         const mine = at.filter((j) => j.criterion === crit);
         const r = stat(mine.map((j) => Number((m(j.result).reduction as { macs: number }).macs)));
         const p = stat(mine.map((j) => Number((m(j.result).reduction as { params: number }).params)));
-        return [crit, r.n ? (100 * r.mean).toFixed(1) : '-', p.n ? (100 * p.mean).toFixed(1) : '-', pm(acc(crit, 'pruned')), pm(acc(crit, 'final')), pm(acc(crit, 'best')), mine.length, sfmt(secs(mine.map((j) => j.result)))];
+        return [crit, r.n ? (100 * r.mean).toFixed(1) : '-', p.n ? (100 * p.mean).toFixed(1) : '-', pm(acc(crit, 'pruned')), ...(recal ? [pm(acc(crit, 'prunedRecalibrated'))] : []), pm(acc(crit, 'final')), pm(acc(crit, 'best')), mine.length, sfmt(secs(mine.map((j) => j.result)))];
       }),
       caption:
         `${e.name}: MACs cut target ${100 * red}%; rates ${e.innerOnly ? 'ResNet inner channels only' : 'all groups'}${e.protectLast ? `, last ${e.protectLast} group(s) protected` : ''}, ranking ${e.ranking ?? 'per-layer'}; ` +
-        `fine-tune ${e.finetune.epochs} epochs${e.finetune.stepsPerEpoch ? ` × ${e.finetune.stepsPerEpoch} steps` : ''} (SGD ${e.finetune.lr ?? 0.01}, momentum 0.9, wd 5e-3); mean ± std over seeds`,
+        `fine-tune ${e.finetune.epochs} epochs${e.finetune.stepsPerEpoch ? ` × ${e.finetune.stepsPerEpoch} steps` : ''} (SGD ${e.finetune.lr ?? 0.01}, momentum 0.9, wd 5e-3); mean ± std over seeds` +
+        (recal ? `; BN re-estimated: the BN statistics averaged over ${e.bnRecalBatches ?? 20} × ${e.calibBatchSize ?? 128} training images before evaluating, n counts the jobs that measured it (fine-tuning starts from the copied statistics)` : ''),
     });
     const chance = chanceFlag(`${e.name} −${100 * red}% MACs`, e.criteria, at.map((j) => ({ criterion: j.criterion, accuracy: accOf(j, 'pruned'), numClasses: m(j.result).numClasses })));
     if (chance) c.flags.push(chance);
-    for (const k of ['pruned', 'best'] as const) {
-      const st: BySeed = new Map(e.criteria.map((crit) => [crit, bySeed(at.filter((j) => j.criterion === crit), (j) => accOf(j, k))]));
+    const recalChance = chanceFlag(`${e.name} −${100 * red}% MACs, BN re-estimated`, e.criteria, at.filter((j) => has(j, 'prunedRecalibrated')).map((j) => ({ criterion: j.criterion, accuracy: accOf(j, 'prunedRecalibrated'), numClasses: m(j.result).numClasses })));
+    if (recalChance) c.flags.push(recalChance);
+    for (const k of ['pruned', ...(recal ? ['prunedRecalibrated' as const] : []), 'best'] as const) {
+      const st: BySeed = new Map(e.criteria.map((crit) => [crit, bySeed(at.filter((j) => j.criterion === crit && has(j, k)), (j) => accOf(j, k))]));
       if (!e.criteria.includes('dct')) continue;
       const pairs = e.criteria.filter((x) => x !== 'dct').map((x) => ['dct', x] as [string, string]);
-      const when = k === 'pruned' ? 'right after pruning' : 'after fine-tuning (best epoch)';
+      const when = k === 'pruned' ? 'right after pruning' : k === 'prunedRecalibrated' ? 'right after pruning, BN re-estimated' : 'after fine-tuning (best epoch)';
       const lines = checkPairs(c, `${e.name} −${100 * red}% MACs (${when})`, st, pairs);
       // one seed: the differences, without a verdict (a pilot shows the size of the gaps before the seeds are spent)
       const single = pairs.flatMap(([a, b]) => {

@@ -190,6 +190,7 @@ async function runStructured(job: StructuredJob, ctx: RunContext): Promise<Recor
       finetune: { epochs: s.finetune.epochs, batchSize: s.finetune.batchSize ?? 128, stepsPerEpoch: s.finetune.stepsPerEpoch, lr: s.finetune.lr },
       seed: job.seed,
       denseAccuracy,
+      ...((s.bnRecalBatches ?? 20) > 0 ? { bnRecalibration: { batches: s.bnRecalBatches ?? 20, batchSize: s.calibBatchSize ?? 128 } } : {}),
     });
     res.model.dispose();
     return {

@@ -55,6 +55,9 @@ test('prune-filters prunes, fine-tunes, reports and writes the model, inference 
   assert.match(r.stdout, /params\s+[\d,]+\s+[\d,]+/);
   assert.match(r.stdout, /MACs\s+[\d,]+\s+[\d,]+/);
   assert.match(r.stdout, /right after pruning/);
+  // BN statistics re-estimated by default (20 batches of the calibration size): its own line and column
+  assert.match(r.stdout, /with BN statistics re-estimated on 20 batches: accuracy \d+\.\d\d%/);
+  assert.match(r.stdout, /… BN re-estimated %/);
   assert.match(r.stdout, /== Latency ==[\s\S]*\n\s+1\s[\s\S]*\n\s+2\s/);
   const pruned = await loadModel(out);
   assert.deepEqual(pruned.getLayer('c1').getWeights()[0].shape, [3, 3, 1, 2]);

@@ -42,6 +42,7 @@ interface PruneFiltersFlags extends DatasetFlags {
   hook: 'pre-pool' | 'post-pool';
   dctK?: number;
   resetBn?: boolean;
+  bnRecal: number;
   finetuneEpochs: number;
   batchSize: number;
   lr: number;
@@ -170,6 +171,7 @@ export function registerPruneFilters(program: Command): void {
     .option('--hook <where>', 'feature maps: pre-pool (after BN + ReLU) | post-pool (reference)', parseChoice('--hook', ['pre-pool', 'post-pool'] as const), 'pre-pool')
     .option('--dct-k <k>', 'dct_low block size k (default ceil(H/4))', parseIntOption('--dct-k', 1))
     .option('--reset-bn', 'reset BN of pruned layers to γ=1, β=0, μ=0, σ²=1 (reference CIFAR code) instead of copying kept statistics')
+    .option('--bn-recal <batches>', 'also report accuracy right after pruning with BN statistics re-estimated on this many calibration batches (0: not measured; fine-tuning starts from the copied statistics)', parseIntOption('--bn-recal', 0), 20)
     .option('-e, --finetune-epochs <n>', 'fine-tuning epochs (SGD; lr ×0.1 at 1/3 and 2/3 of them)', parseIntOption('--finetune-epochs', 0), 3)
     .option('-b, --batch-size <n>', 'fine-tuning batch size', parseIntOption('--batch-size', 1), 128)
     .option('--lr <x>', 'fine-tuning learning rate', parseFloatOption('--lr', 0), 0.01)
@@ -221,6 +223,7 @@ export function registerPruneFilters(program: Command): void {
           },
           seed: flags.seed,
           steps: flags.steps,
+          ...(flags.bnRecal > 0 ? { bnRecalibration: { batches: flags.bnRecal, batchSize: calibBatchSize } } : {}),
           latency: flags.latency ? { batches: flags.latencyBatches, runs: flags.latencyRuns, warmup: 2, seed: flags.seed } : undefined,
           log: say,
         });
