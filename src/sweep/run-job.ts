@@ -17,7 +17,7 @@ import { createModel } from '../models/index.js';
 import { MaskSet } from '../prune/masks.js';
 import { evalSummary, pruneOneShotLevels } from '../prune/pipeline.js';
 import { getMethod } from '../prune/methods.js';
-import { pruneAndFinetune } from '../structured/pipeline.js';
+import { pruneAndFinetune, type PruneFinetuneOptions } from '../structured/pipeline.js';
 import type { CriterionName } from '../structured/criteria/types.js';
 import { FrequencyAnalyzer } from '../spectral/analysis.js';
 import { findMasks, retrainMasked } from '../distill/fourier-prune.js';
@@ -34,7 +34,7 @@ import type { OptimizerRecipe } from './recipe.js';
 
 const dataCache = new Map<string, Promise<DatasetSplits>>();
 
-function dataFor(d: DataSpec): Promise<DatasetSplits> {
+export function dataFor(d: DataSpec): Promise<DatasetSplits> {
   const key = `${d.dataset}|${d.limitTrain ?? ''}|${d.limitTest ?? ''}`;
   let p = dataCache.get(key);
   if (!p) {
@@ -48,7 +48,7 @@ const optimizerOf = (o: OptimizerRecipe): OptimizerSpec =>
   (o.name === 'sgd' ? { name: 'sgd', lr: o.lr, momentum: o.momentum ?? 0 } : { name: 'adam', lr: o.lr }) as OptimizerSpec;
 
 /** The model folder a dependency left (dense net or stage-1 student). */
-const modelOf = (dir: string, id: string) => loadModel(join(artifactDir(dir, id), 'model'));
+export const modelOf = (dir: string, id: string) => loadModel(join(artifactDir(dir, id), 'model'));
 
 function depMetrics(dir: string, id: string): Record<string, unknown> {
   const r = readResult(dir, id);
@@ -171,26 +171,38 @@ async function runUnstructured(job: UnstructuredJob, ctx: RunContext): Promise<R
   }
 }
 
+/**
+ * The pruning options of a structured job (one owner: the job itself and `--remeasure` prune with exactly these),
+ * and its BN re-estimate (undefined when the recipe sets bnRecalBatches to 0).
+ */
+export function structuredJobOptions(job: StructuredJob, model: tf.LayersModel): { prune: PruneFinetuneOptions['prune']; bnRecalibration?: { batches: number; batchSize: number } } {
+  const s = job.spec;
+  const restricted = s.innerOnly || (s.protectLast ?? 0) > 0;
+  const ignore = restricted ? protectedProducers(model, { protectLast: s.protectLast ?? 0, innerOnly: s.innerOnly ?? false }).ignore : [];
+  const recal = s.bnRecalBatches ?? 20;
+  return {
+    prune: {
+      criterion: job.criterion as CriterionName,
+      flopsReduction: job.reduction,
+      ignore,
+      ranking: s.ranking === 'global' ? 'global' : 'uniform',
+      calibBatches: s.calibBatches ?? 5, calibBatchSize: s.calibBatchSize ?? 128, hook: 'pre-pool',
+    },
+    ...(recal > 0 ? { bnRecalibration: { batches: recal, batchSize: s.calibBatchSize ?? 128 } } : {}),
+  };
+}
+
 async function runStructured(job: StructuredJob, ctx: RunContext): Promise<Record<string, unknown>> {
   const { train, test } = await dataFor(job.data);
   const model = await modelOf(ctx.dir, job.deps[0]);
   try {
     const s = job.spec;
-    const restricted = s.innerOnly || (s.protectLast ?? 0) > 0;
-    const ignore = restricted ? protectedProducers(model, { protectLast: s.protectLast ?? 0, innerOnly: s.innerOnly ?? false }).ignore : [];
     const denseAccuracy = Number(depMetrics(ctx.dir, job.deps[0]).accuracy);
     const res = await pruneAndFinetune(model, train, test, {
-      prune: {
-        criterion: job.criterion as CriterionName,
-        flopsReduction: job.reduction,
-        ignore,
-        ranking: s.ranking === 'global' ? 'global' : 'uniform',
-        calibBatches: s.calibBatches ?? 5, calibBatchSize: s.calibBatchSize ?? 128, hook: 'pre-pool',
-      },
+      ...structuredJobOptions(job, model),
       finetune: { epochs: s.finetune.epochs, batchSize: s.finetune.batchSize ?? 128, stepsPerEpoch: s.finetune.stepsPerEpoch, lr: s.finetune.lr },
       seed: job.seed,
       denseAccuracy,
-      ...((s.bnRecalBatches ?? 20) > 0 ? { bnRecalibration: { batches: s.bnRecalBatches ?? 20, batchSize: s.calibBatchSize ?? 128 } } : {}),
     });
     res.model.dispose();
     return {

@@ -8,6 +8,8 @@ import { finishedResults, readManifest, sweepStatus, writeManifest } from '../..
 import { writeCarry } from '../../sweep/carry.js';
 import { writeSweepReport } from '../../sweep/report.js';
 import { resumeFromPublished } from '../../sweep/resume.js';
+import { remeasureSweep } from '../../sweep/remeasure.js';
+import { initBackend, parseBackendChoice } from '../../backend/index.js';
 import { parseIntOption, parseTimeOption } from '../options.js';
 
 interface SweepFlags {
@@ -18,6 +20,7 @@ interface SweepFlags {
   queue: string;
   status?: string;
   report?: string;
+  remeasure?: string;
   publish?: string;
   carry: boolean;
   resumeFrom?: string;
@@ -80,6 +83,7 @@ export function registerSweep(program: Command): void {
     .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE)
     .option('--status <dir>', 'show the progress of a sweep folder and exit')
     .option('--report <dir>', 'rewrite report.md / report.html of a sweep folder from its finished jobs and exit')
+    .option('--remeasure <dir>', 'add to the finished structured results of a sweep folder the accuracy right after pruning with BN statistics re-estimated, which results written before it existed lack: each pruned model is rebuilt (deterministic; checked against the stored accuracy) without repeating its fine-tuning; then rewrite the report (stop the sweep first; use the backend it ran on)')
     .option('--publish <dir>', 'also write report.md, report.html and results.json (all job results) here, e.g. results/lap-sweep; while the sweep is unfinished also carry/: the models, masks and dense-training checkpoints that its unfinished jobs need (gzip, sha256-checked)')
     .option('--no-carry', 'with --publish: leave out carry/ (a later --resume-from then recomputes those models)')
     .option('--resume-from <dir>', "first import the finished jobs of a published sweep (its results.json, e.g. results/lap-sweep) whose recipe is unchanged, and restore its carry/ (models, masks, checkpoints); dense nets and masks that unfinished jobs need and that were not carried are recomputed (deterministic) and checked against the published ones")
@@ -88,11 +92,19 @@ export function registerSweep(program: Command): void {
     .option('--dry-run', 'list the jobs and exit')
     .option('-v, --verbose', 'print the jobs’ log lines (epoch losses)')
     .action(async (recipePath: string | undefined, flags: SweepFlags, cmd: Command) => {
-      if (flags.status || flags.report) {
-        const dir = (flags.status ?? flags.report)!;
+      if (flags.status || flags.report || flags.remeasure) {
+        const dir = (flags.status ?? flags.report ?? flags.remeasure)!;
         const m = readManifest(dir);
         if (flags.status) printStatus(dir, m.jobs);
-        if (flags.report) {
+        if (flags.remeasure) {
+          // the sweep's workers run one compute thread each: rebuild the pruned models the same way
+          const { backend, threads } = globalBackend(cmd);
+          const info = await initBackend({ backend: parseBackendChoice(backend, '--backend'), threads: threads ?? 1 });
+          process.stdout.write(`remeasuring on ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})\n`);
+          const r = await remeasureSweep(dir, m.jobs, (line) => process.stdout.write(`${line}\n`));
+          process.stdout.write(`remeasured ${r.updated.length} structured result(s) in ${dir} (${r.skipped} already had the measurement)\n`);
+        }
+        if (flags.report || flags.remeasure) {
           const recipe = validateRecipe(m.recipe, `${dir}/sweep.json`);
           const rep = await report(dir, recipe, m.jobs, flags.publish, flags.carry);
           process.stdout.write(`wrote ${dir}/report.md, report.html (${rep.done}/${rep.total} jobs)\n${rep.flags.map((f) => `  ⚠ ${f}\n`).join('')}`);
