@@ -98,12 +98,13 @@ function denseSection(c: Ctx): ReportSection {
 
 /**
  * Checks each pair (a, b) of methods: paired over the seeds both have (pairedSeparable) when there are ≥ 2, else
- * the unpaired two-standard-error rule (separable). Flags what cannot be told apart; returns one line per pair for
- * the section (the paired differences, in points).
+ * the unpaired two-standard-error rule (separable). Flags what cannot be told apart, one flag per comparison (`what`)
+ * listing its pairs; returns one line per pair for the section (the paired differences, in points).
  */
 function checkPairs(c: Ctx, what: string, values: BySeed, pairs: [string, string][]): string[] {
   const lines: string[] = [];
   const oneSeed: string[] = [];
+  const apart: string[] = [];
   for (const [a, b] of pairs) {
     const va = values.get(a);
     const vb = values.get(b);
@@ -112,7 +113,7 @@ function checkPairs(c: Ctx, what: string, values: BySeed, pairs: [string, string
     if (p.n >= 2) {
       const verdict = p.ok ? (p.gap > 0 ? `${a} higher` : `${b} higher`) : 'cannot be told apart';
       lines.push(`${a} − ${b}: ${p.gap >= 0 ? '+' : ''}${(100 * p.gap).toFixed(2)} ± ${(100 * p.se).toFixed(2)} pts (paired over ${p.n} seeds, t = ${Number.isFinite(p.t) ? p.t.toFixed(2) : '∞'}): ${verdict}`);
-      if (!p.ok) c.flags.push(`${what}: ${a} vs ${b} cannot be told apart (paired over seeds: gap ${(100 * p.gap).toFixed(2)} pts, |t| = ${Math.abs(p.t).toFixed(2)} ≤ ${t95(p.n - 1).toFixed(2)} (95%, n = ${p.n}))`);
+      if (!p.ok) apart.push(`${a} vs ${b} (paired over ${p.n} seeds: gap ${(100 * p.gap).toFixed(2)} pts, |t| = ${Math.abs(p.t).toFixed(2)} ≤ ${t95(p.n - 1).toFixed(2)}, 95%)`);
       continue;
     }
     const sa = stat([...va.values()]);
@@ -120,9 +121,10 @@ function checkPairs(c: Ctx, what: string, values: BySeed, pairs: [string, string
     const s = separable(sa, sb);
     if (s.ok) continue;
     if (sa.n < 2 || sb.n < 2) oneSeed.push(`${a} vs ${b} (gap ${(100 * s.gap).toFixed(2)} pts, n = ${sa.n}, ${sb.n})`);
-    else c.flags.push(`${what}: ${a} vs ${b} cannot be told apart (gap ${(100 * s.gap).toFixed(2)} pts ≤ 2 standard errors ${(100 * s.noise).toFixed(2)} pts; n = ${sa.n}, ${sb.n})`);
+    else apart.push(`${a} vs ${b} (gap ${(100 * s.gap).toFixed(2)} pts ≤ 2 standard errors ${(100 * s.noise).toFixed(2)} pts; n = ${sa.n}, ${sb.n})`);
   }
-  // one flag for every pair that has a side with a single seed (no spread to compare a gap with)
+  // one flag per comparison for the pairs whose gap is within the noise, one for those without a spread yet
+  if (apart.length) c.flags.push(`${what}: cannot be told apart: ${apart.join('; ')}`);
   if (oneSeed.length) c.flags.push(`${what}: no verdict yet, a side with one seed has no spread (need ≥ 2 seeds each): ${oneSeed.join('; ')}`);
   return lines;
 }
