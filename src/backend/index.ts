@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './kernels/index.js';
-import { MAX_WASM_THREADS, defaultThreadCount, prepareWasmThreads } from './threads.js';
+import { MAX_WASM_THREADS, defaultThreadCount, parseWasmPool, prepareWasmThreads, type WasmPool } from './threads.js';
 import { enableNativeKernels } from './native/index.js';
 import { prepareWebGpu } from './webgpu.js';
 
@@ -23,6 +23,12 @@ export interface BackendOptions {
   backend?: BackendChoice;
   /** wasm threads; default: env PRUNEKIT_THREADS, else all usable cores (2 on these machines). */
   threads?: number;
+  /**
+   * wasm only: who gets the threads beyond the caller — 'xnnpack' (default: XNNPACK's pool) or 'helper'
+   * (XNNPACK single-threaded, prunekit's helper thread the only second thread; for Dense-only models; see
+   * ./threads.ts). Default: env PRUNEKIT_WASM_POOL, else 'xnnpack'.
+   */
+  wasmPool?: WasmPool;
   /** Print the chosen backend to stderr (default true). */
   log?: boolean;
 }
@@ -70,8 +76,8 @@ async function tryTfjsNode(): Promise<boolean> {
   }
 }
 
-async function useWasm(threads: number | undefined): Promise<BackendInfo> {
-  const plan = await prepareWasmThreads(threads);
+async function useWasm(threads: number | undefined, pool: WasmPool): Promise<BackendInfo> {
+  const plan = await prepareWasmThreads(threads, pool);
   registerWasmTrainingKernels();
   let ok = await tf.setBackend('wasm');
   let setup = plan.finish(ok);
@@ -126,6 +132,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     'auto';
   const threads =
     parseThreads(opts.threads, 'threads option') ?? parseThreads(process.env.PRUNEKIT_THREADS, 'PRUNEKIT_THREADS');
+  const pool = opts.wasmPool ?? parseWasmPool(process.env.PRUNEKIT_WASM_POOL, 'PRUNEKIT_WASM_POOL') ?? 'xnnpack';
   if (current && tf.getBackend() === current.name && (choice === 'auto' || choice === current.name)) {
     if (threads === undefined || threads === current.threads || current.name !== 'wasm') return current;
   }
@@ -155,14 +162,14 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     if ('reason' in native) throw new Error(`backend 'native' requested but ${native.reason}; or use --backend wasm`);
     info = native;
   } else if (choice === 'wasm') {
-    info = await useWasm(threads);
+    info = await useWasm(threads, pool);
   } else if (choice === 'auto' || choice === 'webgpu') {
     const native = await useNative(threads);
     if (!('reason' in native)) {
       info = native;
     } else {
       try {
-        info = await useWasm(threads);
+        info = await useWasm(threads, pool);
         info = { ...info, detail: `${info.detail}; not native: ${native.reason}` };
       } catch (e) {
         info = await useCpu(`pure-JS cpu backend, because wasm failed: ${(e as Error).message}`);

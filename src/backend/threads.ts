@@ -16,6 +16,13 @@
  *     loads the main-script file instead of the posted Blob.
  * Two economies: pthread workers start without the parent's `execArgv` (no tsx loader in each), and load
  * the module lazily (the package pre-starts 8 workers; only n−1 run a thread).
+ * Who gets the second core (`WasmPool`): 'xnnpack' (default) gives the n threads to XNNPACK's pool (every conv,
+ * pooling and element-wise kernel is split), and prunekit's helper thread (simd/gemm-helper.ts: small GEMMs,
+ * split conv filter gradients) runs beside it. 'helper' starts the same threaded build with XNNPACK's pool at
+ * ONE thread, so the helper is the only second thread: for models whose heavy kernels are all prunekit's (Dense
+ * layers: the MLP step is ~80% small GEMMs) the pool's thread only wakes for tiny element-wise kernels and then
+ * competes with the helper for the second core (README, wasm training: MLP step 9.1–9.6 vs 10.0–10.4 ms in one
+ * window). Conv nets lose XNNPACK's split convolutions there, so it is a choice, not the default.
  * Any mismatch (version, missing code markers, a script that does not compile or load in a worker, an
  * unwritable directory) falls back to one thread with the reason in `detail`. Workers are `unref()`ed
  * after initialisation, so a process exits by itself when its work is done; `releaseWasmWorkers()`
@@ -35,6 +42,17 @@ import { stopGemmHelpers } from './kernels/simd/gemm-helper.js';
 export const SUPPORTED_WASM_VERSION = '4.22.0';
 /** The package's own limit (max_num_threads in its backend.cc; it pre-starts 8 pthread workers). */
 export const MAX_WASM_THREADS = 8;
+
+/** Who gets the threads beyond the caller: XNNPACK's pool (default) or prunekit's helper thread alone. */
+export type WasmPool = 'xnnpack' | 'helper';
+
+/** Parses a pool name; `source` names the flag or variable in errors. */
+export function parseWasmPool(value: string | undefined, source: string): WasmPool | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim().toLowerCase();
+  if (v !== 'xnnpack' && v !== 'helper') throw new Error(`${source}: wasm pool must be 'xnnpack' or 'helper', got '${value}'`);
+  return v;
+}
 
 export interface ThreadSetup {
   threads: number;
@@ -341,7 +359,7 @@ let prepared = false;
  * `tf.setBackend('wasm')` (the wasm module initialises once per process), then `plan.finish(ok)` after it.
  * Never throws for thread problems: it falls back to one thread and says why in `finish().detail`.
  */
-export async function prepareWasmThreads(requested: number | undefined): Promise<ThreadPlan> {
+export async function prepareWasmThreads(requested: number | undefined, pool: WasmPool = 'xnnpack'): Promise<ThreadPlan> {
   const n = Math.min(requested ?? defaultThreadCount(), MAX_WASM_THREADS);
   if (!Number.isInteger(n) || n < 1) throw new Error(`wasm threads must be a positive integer, got ${requested}`);
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -371,7 +389,8 @@ export async function prepareWasmThreads(requested: number | undefined): Promise
     return single(`threads unavailable: ${(e as Error).message}`);
   }
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  wasm.setThreadsCount(n);
+  // 'helper': the threaded build (shared memory, so the helper thread can work on the heap), XNNPACK's pool at 1
+  wasm.setThreadsCount(pool === 'helper' ? 1 : n);
   const unhooks = [hookCreateObjectURL(scripts), hookCpuCount(n), hookWorkerExecArgv()];
   return {
     requested: n,
@@ -381,6 +400,10 @@ export async function prepareWasmThreads(requested: number | undefined): Promise
       if (!backendOk) return { threads: 1, detail: 'threaded wasm failed to initialise' };
       unrefWorkers();
       const actual = wasm.getThreadsCount();
+      if (pool === 'helper') {
+        const capped = n > 2 ? `; ${n} requested, the helper pool uses 2` : '';
+        return { threads: 2, detail: `threaded SIMD build, XNNPACK pool of 1 + prunekit's helper thread: 2 threads (wasm pool 'helper'${capped})` };
+      }
       return { threads: actual, detail: `XNNPACK threaded SIMD, ${actual} threads (emscripten pthreads on worker_threads)` };
     },
   };

@@ -21,6 +21,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--backend <name>', 'compute backend: auto | tensorflow | native | wasm | cpu | webgpu (env PRUNEKIT_BACKEND)')
     .option('--threads <n>', 'compute threads: wasm pool, or libtorch + OpenMP + OpenBLAS with native (env PRUNEKIT_THREADS; default: all cores)')
+    .option('--wasm-pool <who>', "wasm: who gets the second core, xnnpack (default) | helper (prunekit's GEMM thread only; for Dense-only models) (env PRUNEKIT_WASM_POOL)")
     .showHelpAfterError()
     .exitOverride();
   registerTrain(program);

@@ -28,6 +28,10 @@ interface ChildReport {
   dwErr: number;
   /** Whether PRUNEKIT_WASM_DWCONV=auto picks prunekit's depthwise kernel (single-threaded builds only). */
   dwAuto: boolean;
+  /** XNNPACK's pool size (tfjs-wasm's getThreadsCount). */
+  xnnpackThreads: number;
+  /** Whether prunekit's GEMM helper thread was started (threaded build, after the matMul). */
+  gemmHelper: boolean;
   leakedTensors: number;
 }
 
@@ -35,6 +39,8 @@ async function childMain(): Promise<void> {
   const { initBackend } = await import('../../src/backend/index.js');
   const { wasmWorkerCount } = await import('../../src/backend/threads.js');
   const { depthwiseConvInference } = await import('../../src/backend/kernels/simd/depthwise-conv.js');
+  const { gemmHelperOf } = await import('../../src/backend/kernels/simd/small-gemm.js');
+  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
   const threads = Number(process.env.PRUNEKIT_THREADS_CHILD);
   const info = await initBackend({ backend: 'wasm', threads, log: false });
   const x = seededValues(2 * 12 * 12 * 8, 1);
@@ -88,6 +94,8 @@ async function childMain(): Promise<void> {
     matMulErr: relError(got[2], ref[2]),
     dwErr: relError(got[3], ref[3]),
     dwAuto,
+    xnnpackThreads: getThreadsCount(),
+    gemmHelper: gemmHelperOf(tf.findBackend('wasm') as never) !== undefined,
     leakedTensors: tf.memory().numTensors - before,
   };
   process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
@@ -152,7 +160,33 @@ if (process.env.PRUNEKIT_THREADS_CHILD) {
     assert.ok(r.matMulErr < 1e-5, `matMul rel err ${r.matMulErr}`);
     assert.ok(r.dwErr < 1e-4, `prunekit depthwise (shared memory) rel err ${r.dwErr}`);
     assert.equal(r.dwAuto, false, 'auto keeps XNNPACK depthwise in the threaded build');
+    assert.equal(r.xnnpackThreads, 2);
+    assert.equal(r.gemmHelper, true, 'the small matMul started the GEMM helper');
     assert.equal(r.leakedTensors, 0);
+  });
+
+  test("wasm pool 'helper': threaded build, XNNPACK single-threaded, the GEMM helper as the second thread", () => {
+    const r = runChild(2, { PRUNEKIT_WASM_POOL: 'helper' });
+    assert.equal(r.name, 'wasm');
+    assert.equal(r.threads, 2, r.detail);
+    assert.match(r.detail, /XNNPACK pool of 1 \+ prunekit's helper thread/);
+    assert.equal(r.xnnpackThreads, 1);
+    assert.equal(r.workers.running, 0, 'no XNNPACK pthread worker runs a thread');
+    assert.equal(r.gemmHelper, true, 'shared memory: the GEMM helper started');
+    assert.ok(r.convErr < 1e-5 && r.convStridedErr < 1e-5 && r.matMulErr < 1e-5 && r.dwErr < 1e-4, JSON.stringify(r));
+    assert.equal(r.dwAuto, true, 'XNNPACK single-threaded: auto picks prunekit depthwise');
+    assert.equal(r.leakedTensors, 0);
+  });
+
+  test('an unknown wasm pool is refused with the accepted names', () => {
+    const file = fileURLToPath(import.meta.url);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
+      env: { ...process.env, PRUNEKIT_WASM_POOL: 'both', PRUNEKIT_THREADS_CHILD: '2' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /PRUNEKIT_WASM_POOL: wasm pool must be 'xnnpack' or 'helper', got 'both'/);
   });
 
   test('one wasm thread: plain SIMD build, no workers, same results as cpu', () => {
@@ -162,6 +196,7 @@ if (process.env.PRUNEKIT_THREADS_CHILD) {
     assert.deepEqual(r.workers, { running: 0, idle: 0 });
     assert.ok(r.convErr < 1e-5 && r.convStridedErr < 1e-5 && r.matMulErr < 1e-5 && r.dwErr < 1e-4, JSON.stringify(r));
     assert.equal(r.dwAuto, true, 'auto picks prunekit depthwise in the single-threaded build');
+    assert.equal(r.gemmHelper, false, 'no shared memory, no helper thread');
   });
 
   test('falls back to one thread with a reason when the worker scripts cannot be written', () => {

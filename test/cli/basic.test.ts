@@ -61,6 +61,9 @@ test('bad input: clear messages and a non-zero exit, nothing written', () => {
     const badBackend = cli('--backend', 'gpu', 'info', '--model', 'lenet300');
     assert.notEqual(badBackend.code, 0);
     assert.match(badBackend.err, /unknown backend 'gpu'/);
+    const badPool = cli('--backend', 'wasm', '--wasm-pool', 'all', 'info', '--model', 'lenet300');
+    assert.notEqual(badPool.code, 0);
+    assert.match(badPool.err, /--wasm-pool: wasm pool must be 'xnnpack' or 'helper', got 'all'/);
     const missing = cli('eval', '--model', join(dir, 'nope'));
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /nope/);

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { allocF32, asWasm, release, viewF32, type TensorInfo, type WasmBackend } from '../wasm-heap.js';
 import { DWCONV_MODULE_PLAIN, DWCONV_MODULE_SHARED } from './dwconv.generated.js';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { heapModule, heapPtr, isSharedMemory, wasmMemory, type HeapModuleSource } from './instance.js';
 
 export const DEPTHWISE_CONV_INFERENCE = 'PrunekitDepthwiseConv2D';
@@ -49,14 +50,14 @@ export function dwconvMode(): DwconvMode {
 }
 
 /**
- * Whether `mode` picks this kernel on `backend`: 'on' always, 'off' never, 'auto' when tfjs-wasm runs
- * single-threaded (its memory is not shared): there this kernel beat XNNPACK's; with XNNPACK's thread pool
- * (threaded build) XNNPACK was faster in whole-model runs (README, Deploy).
+ * Whether `mode` picks this kernel on `backend`: 'on' always, 'off' never, 'auto' when XNNPACK runs
+ * single-threaded (the single-threaded build, or the threaded one with the wasm pool 'helper'): there this kernel
+ * beat XNNPACK's; with XNNPACK's thread pool XNNPACK was faster in whole-model runs (README, Deploy).
  */
 export function dwconvPicked(backend: WasmBackend, mode: DwconvMode): boolean {
   if (mode !== 'auto') return mode === 'on';
   const memory = wasmMemory(backend);
-  return memory !== undefined && !isSharedMemory(memory);
+  return memory !== undefined && (!isSharedMemory(memory) || getThreadsCount() === 1);
 }
 
 const kernel: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
