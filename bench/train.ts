@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
+import { parseWasmPool, type WasmPool } from '../src/backend/threads.js';
 import { createModel, type ZooModelName } from '../src/models/zoo.js';
 import { createOptimizer, type TrainableVar } from '../src/train/optimizers.js';
 import { createRng, randNormal } from '../src/util/random.js';
@@ -163,9 +164,9 @@ async function benchNet(spec: NetSpec, backend: string, threads: number, detail:
 async function child(args: Map<string, string>): Promise<void> {
   const backend = args.get('backend') ?? 'wasm';
   const threads = Number(args.get('threads') ?? '1');
-  const pool = args.get('wasm-pool') === 'helper' ? 'helper' : undefined;
+  const pool = parseWasmPool(args.get('wasm-pool'), '--wasm-pool');
   const info = await initBackend({ backend: backend as 'cpu' | 'wasm' | 'native', threads, wasmPool: pool, log: false });
-  const label = pool && info.name === 'wasm' && info.threads >= 2 ? 'wasm/helper' : info.name;
+  const label = pool === 'helper' && info.name === 'wasm' && info.threads >= 2 ? 'wasm/helper' : info.name;
   const keys = (args.get('models') ?? 'mlp,cnn,vgg').split(',');
   for (const spec of NETS.filter((s) => keys.includes(s.key))) {
     const r = await benchNet(spec, label, info.threads, info.detail, args.has('profile'));
@@ -273,7 +274,7 @@ async function parent(args: Map<string, string>): Promise<void> {
   const repeat = Math.max(1, Number(args.get('repeat') ?? '1') || 1);
   const backends = (args.get('backends') ?? 'wasm,native,pytorch').split(',');
   const wasmRows: Result[] = [];
-  const pools = (args.get('wasm-pools') ?? 'xnnpack,helper').split(',').filter((p) => p === 'xnnpack' || p === 'helper');
+  const pools = (args.get('wasm-pools') ?? 'xnnpack,helper').split(',').map((p) => parseWasmPool(p, '--wasm-pools')).filter((p): p is WasmPool => p !== undefined);
   for (let r = 0; r < (backends.includes('wasm') ? repeat : 0); r++) {
     const one = runChild(['--backend', 'wasm', '--threads', '1', ...pass]);
     wasmRows.push(...one.results);
@@ -309,8 +310,8 @@ async function parent(args: Map<string, string>): Promise<void> {
   }
   for (const key of ['mlp', 'cnn', 'vgg']) {
     const a = rows.find((r) => r.net === key && r.backend === 'wasm' && r.threads === 1);
+    if (!a) continue;
     for (const b of rows.filter((r) => r.net === key && r.backend.startsWith('wasm') && r.threads >= 2)) {
-      if (!a) continue;
       const s = a.trainMs / b.trainMs;
       const goal = s >= TARGET_SPEEDUP ? ' OK' : ' MISSED';
       console.log(`  ${key} ${b.backend} 2-thread training speedup ${fmt(s, 2)}×${goal}`);

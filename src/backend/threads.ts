@@ -399,11 +399,11 @@ export async function prepareWasmThreads(requested: number | undefined, pool: Wa
       for (const undo of unhooks) undo();
       if (!backendOk) return { threads: 1, detail: 'threaded wasm failed to initialise' };
       unrefWorkers();
-      const actual = wasm.getThreadsCount();
       if (pool === 'helper') {
         const capped = n > 2 ? `; ${n} requested, the helper pool uses 2` : '';
         return { threads: 2, detail: `threaded SIMD build, XNNPACK pool of 1 + prunekit's helper thread: 2 threads (wasm pool 'helper'${capped})` };
       }
+      const actual = wasm.getThreadsCount();
       return { threads: actual, detail: `XNNPACK threaded SIMD, ${actual} threads (emscripten pthreads on worker_threads)` };
     },
   };
